@@ -1,0 +1,82 @@
+# make lab · make test · make regen · make bench · make browser-test
+# Every target creates .venv when it is missing; re-running one installs nothing new.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-test-lab
+BROWSER_STAMP := $(VENV)/.installed-browser
+NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=900 \
+               --nbval-sanitize-with tests/nbval_sanitize.cfg
+LAB_PORT ?= 8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help install lab test lint unit nbval regen bench browser-test format clean
+
+help:
+	@echo "make lab           set up .venv and open JupyterLab on notebooks/ (127.0.0.1:$(LAB_PORT))"
+	@echo "make test          set up .venv, then ruff, the unit tests and nbval over every notebook"
+	@echo "make regen         re-execute the notebooks in place (NOTEBOOKS=notebooks/01_….ipynb for one)"
+	@echo "make bench         run the benchmarks; prints tables, writes benchmarks/results.md"
+	@echo "make browser-test  run every notebook in JupyterLab in headless Chromium"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is pinned in constraints.txt (torch==2.13.0): an unpinned torch pulls a multi-GB CUDA build on Linux.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	$(BIN)/python -c "import matplotlib.pyplot"   # build the font cache once, not inside the first test
+	touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/browser
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
+
+# One pytest run: unit tests and every notebook cell, one closing line.
+test: lint
+	$(BIN)/python -m pytest tests --ignore=tests/browser $(if $(NOTEBOOKS),$(NBVAL_FLAGS) $(NOTEBOOKS),)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+regen: $(STAMP)
+	$(BIN)/python tests/regen.py $(NOTEBOOKS)
+
+bench: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/python benchmarks/run.py
+
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab,browser]"
+	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory chromium
+	touch $@
+
+.PHONY: chromium
+chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	    echo "Chromium is missing at /usr/bin/chromium. Install it with:  sudo apt-get install chromium"; \
+	    echo "(or set CHROMIUM=/path/to/chrome when running make browser-test)"; exit 1; \
+	fi
+
+browser-test: $(BROWSER_STAMP)
+	$(BIN)/python -m pytest tests/browser -m browser
+
+clean:
+	rm -rf $(VENV) build *.egg-info screenshots benchmarks/.work

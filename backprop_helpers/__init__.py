@@ -1,0 +1,59 @@
+"""backprop_helpers: reference formulas, gradient checks, plots and explorers for the backprop notebooks.
+
+The math core is imported here directly. The figure and widget modules (``graph``, ``plotting``,
+``widgets``, ``exercises``) load on first use, so ``from backprop_helpers import sigmoid`` does not pay for
+matplotlib and ipywidgets; their names are importable from the top level all the same.
+"""
+
+import importlib
+
+from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from backprop_helpers.checking import Comparison, ComparisonRow, autograd_grads, compare_grads, numerical_grad
+from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
+from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward
+from backprop_helpers.neuron import CircuitTrace, NeuronTrace, neuron_backward, sgd_step, sigmoid_circuit
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = ("graph", "plotting", "widgets", "exercises")
+
+__all__ = [
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh_grad",
+    "relu_grad",
+    "mse",
+    "mse_grad",
+    "bce",
+    "bce_grad",
+    "bce_eps",
+    "NeuronTrace",
+    "CircuitTrace",
+    "neuron_backward",
+    "sigmoid_circuit",
+    "sgd_step",
+    "init_mlp",
+    "mlp_forward",
+    "mlp_backward",
+    "numerical_grad",
+    "autograd_grads",
+    "compare_grads",
+    "Comparison",
+    "ComparisonRow",
+]
+
+
+def __getattr__(name):
+    # PEP 562: names of the figure and widget modules, imported when first asked for.
+    for module_name in _LAZY_MODULES:
+        module = importlib.import_module(f"backprop_helpers.{module_name}")
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module 'backprop_helpers' has no attribute {name!r}")
+
+
+def __dir__():
+    names = set(__all__) | set(_LAZY_MODULES)
+    for module_name in _LAZY_MODULES:
+        names |= set(getattr(importlib.import_module(f"backprop_helpers.{module_name}"), "__all__", ()))
+    return sorted(names)

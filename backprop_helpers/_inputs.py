@@ -1,0 +1,88 @@
+"""Turn what a learner passes in (tensors, Python numbers, lists) into floating tensors, or say clearly why not.
+
+Every public function calls these first, so that a bad argument fails here with a message that names the
+argument, what was expected and what was given — never deep inside torch, never as a silent NaN.
+"""
+
+import numbers
+
+import numpy as np
+import torch
+
+__all__ = ["as_float_tensor", "check_same_shape", "check_positive_number", "check_choice"]
+
+
+def _describe(value):
+    """A short description of a value for an error message: its type and, when short, its repr."""
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    if isinstance(value, torch.Tensor):
+        return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
+    return f"{type(value).__name__} {text}"
+
+
+def as_float_tensor(value, name, *, allow_nonfinite=False):
+    """Return ``value`` as a floating tensor: float tensors and arrays keep their dtype (float64 stays float64);
+    Python numbers, lists and integer tensors get the default dtype (float32), as ``torch.tensor`` gives.
+
+    Tensors keep their autograd graph (so a formula can be differentiated by autograd); nothing is copied
+    unless a dtype change needs it, and nothing is modified in place.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor, a number or a list of numbers; got {_describe(value)}")
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    elif isinstance(value, (numbers.Number, np.ndarray, np.generic, list, tuple)):
+        if isinstance(value, complex):
+            raise TypeError(f"{name} must be a real number; got {_describe(value)}")
+        try:
+            array = np.asarray(value)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular list of numbers; got {_describe(value)}") from error
+        if array.dtype == object or array.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must contain only real numbers; got {_describe(value)}")
+        tensor = torch.as_tensor(array)
+        if not isinstance(value, (np.ndarray, np.generic)):
+            # Python numbers and lists get torch's default dtype, as torch.tensor([0.5]) does (float32)
+            tensor = tensor.to(torch.get_default_dtype())
+    else:
+        raise TypeError(f"{name} must be a tensor, a number or a list of numbers; got {_describe(value)}")
+    if tensor.is_complex():
+        raise TypeError(f"{name} must be real; got {_describe(tensor)}")
+    if not tensor.is_floating_point():
+        tensor = tensor.to(torch.get_default_dtype())
+    if not allow_nonfinite:
+        with torch.no_grad():
+            finite = bool(torch.isfinite(tensor).all())
+        if not finite:
+            raise ValueError(f"{name} must be finite; got {_describe(tensor.detach())} containing inf or nan")
+    return tensor
+
+
+def check_same_shape(a, b, name_a, name_b):
+    """Raise ValueError unless two tensors have the same shape (no silent broadcasting)."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
+def check_positive_number(value, name):
+    """Return ``value`` as a float if it is a finite number > 0, else raise TypeError/ValueError."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number; got {_describe(value)}")
+    value = float(value)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    return value
+
+
+def check_choice(value, name, choices):
+    """Raise ValueError unless ``value`` is one of ``choices`` (the message lists them)."""
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return value

@@ -1,0 +1,82 @@
+"""Loss functions and their gradients, mean over all elements like ``nn.MSELoss`` / ``nn.BCELoss``.
+
+Derived in notebook 01 (§ "The loss", MSE) and notebook 02 (§ "A neuron with binary cross-entropy").
+"""
+
+import torch
+
+from backprop_helpers._inputs import as_float_tensor, check_same_shape
+
+__all__ = ["mse", "mse_grad", "bce", "bce_grad", "bce_eps"]
+
+
+def _pair(y_hat, y):
+    y_hat = as_float_tensor(y_hat, "y_hat")
+    y = as_float_tensor(y, "y")
+    check_same_shape(y_hat, y, "y_hat", "y")
+    if y_hat.numel() == 0:
+        raise ValueError("y_hat must have at least one element; got an empty tensor")
+    return y_hat, y
+
+
+def mse(y_hat, y):
+    """L = (1/n) Σᵢ (ŷᵢ − yᵢ)², n = number of elements; a 0-d tensor.
+
+    Parameters
+    ----------
+    y_hat, y : tensor, number or list, same shape
+        Prediction and target. Shapes must match exactly (``nn.MSELoss`` only warns when they broadcast).
+    """
+    y_hat, y = _pair(y_hat, y)
+    return ((y_hat - y) ** 2).mean()
+
+
+def mse_grad(y_hat, y):
+    """∂L/∂ŷ = 2(ŷ − y)/n for L = mse(ŷ, y); same shape as y_hat."""
+    y_hat, y = _pair(y_hat, y)
+    return 2 * (y_hat - y) / y_hat.numel()
+
+
+def bce_eps(dtype):
+    """The clamp used by ``bce``: machine epsilon of the dtype (float32: 1.19e-7, float64: 2.22e-16).
+
+    The seed's eps = 1e-8 does nothing in float32, because 1 − 1e-8 rounds to exactly 1, so log(1 − ŷ)
+    is still log(0) = −inf at ŷ = 1. Machine epsilon is the smallest eps for which 1 − eps < 1 in that dtype.
+    """
+    return torch.finfo(dtype).eps
+
+
+def _clamped(y_hat, y, eps):
+    for name, value in (("y_hat", y_hat), ("y", y)):
+        if bool(((value.detach() < 0) | (value.detach() > 1)).any()):
+            raise ValueError(f"{name} must lie in [0, 1] for binary cross-entropy; got values outside it")
+    if eps is None:
+        eps = bce_eps(y_hat.dtype)
+    if not (0 < eps < 0.5):
+        raise ValueError(f"eps must be in (0, 0.5); got {eps!r}")
+    return y_hat.clamp(eps, 1 - eps)
+
+
+def bce(y_hat, y, eps=None):
+    """L = −(1/n) Σᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)], with ŷ clamped to [eps, 1 − eps]; a 0-d tensor.
+
+    Parameters
+    ----------
+    y_hat : tensor, number or list
+        Predicted probabilities in [0, 1].
+    y : tensor, number or list, same shape
+        Targets in [0, 1].
+    eps : float, optional
+        Clamp; default ``bce_eps(y_hat.dtype)`` (machine epsilon), so ŷ ∈ {0, 1} gives a finite loss in
+        float32 and float64 alike. ``nn.BCELoss`` instead clamps each log at −100.
+    """
+    y_hat, y = _pair(y_hat, y)
+    p = _clamped(y_hat, y, eps)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def bce_grad(y_hat, y, eps=None):
+    """∂L/∂ŷ = (ŷ − y) / (ŷ(1 − ŷ)·n) for L = bce(ŷ, y), at ŷ clamped to [eps, 1 − eps]; same shape as y_hat."""
+    y_hat, y = _pair(y_hat, y)
+    p = _clamped(y_hat, y, eps)
+    return (p - y) / (p * (1 - p) * y_hat.numel())

@@ -1,0 +1,7 @@
+"""The explorers, one per notebook, all built on ``Explorer`` (see ``explorer.py`` for the contract)."""
+
+from backprop_helpers.widgets.explorer import Explorer
+
+__all__ = [
+    "Explorer",
+]
