@@ -39,7 +39,9 @@ def as_float_tensor(value, name, *, allow_nonfinite=False):
         try:
             array = np.asarray(value)
         except ValueError as error:  # ragged nested lists
-            raise ValueError(f"{name} must be a rectangular list of numbers; got {_describe(value)}") from error
+            raise ValueError(
+                f"{name} must be a rectangular list of numbers; got {_describe(value)}"
+            ) from error
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(f"{name} must contain only real numbers; got {_describe(value)}")
         tensor = torch.as_tensor(array)

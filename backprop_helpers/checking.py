@@ -61,7 +61,8 @@ def numerical_grad(f, x, h=1e-6):
         return _numerical_one(f, x, h)
     base = {k: as_float_tensor(v, f"x[{k!r}]").detach().to(torch.float64) for k, v in x.items()}
     return {
-        name: _numerical_one(lambda value, name=name: f({**base, name: value}), base[name], h) for name in base
+        name: _numerical_one(lambda value, name=name: f({**base, name: value}), base[name], h)
+        for name in base
     }
 
 
@@ -84,13 +85,16 @@ def autograd_grads(f, params):
     single = not isinstance(params, dict)
     named = {"x": params} if single else params
     leaves = {
-        k: as_float_tensor(v, f"params[{k!r}]").detach().clone().requires_grad_(True) for k, v in named.items()
+        k: as_float_tensor(v, f"params[{k!r}]").detach().clone().requires_grad_(True)
+        for k, v in named.items()
     }
     out = _scalar(f(leaves["x"] if single else leaves), "f")
     if not out.requires_grad:
         raise ValueError("f's result does not depend on params (it has no autograd graph)")
     grads = torch.autograd.grad(out, list(leaves.values()), allow_unused=True)
-    result = {k: torch.zeros_like(v) if g is None else g for (k, v), g in zip(leaves.items(), grads)}
+    result = {
+        k: torch.zeros_like(v) if g is None else g for (k, v), g in zip(leaves.items(), grads, strict=True)
+    }
     return result["x"] if single else result
 
 
@@ -133,11 +137,13 @@ class Comparison:
         ]
         for r in self.rows:
             lines.append(
-                f"{r.name:<{width}}  {str(r.shape):<10}  {r.max_abs_diff:9.1e}  {r.rel_error:10.1e}  "
+                f"{r.name:<{width}}  {r.shape!s:<10}  {r.max_abs_diff:9.1e}  {r.rel_error:10.1e}  "
                 f"{'✓' if r.ok else '✗'}"
             )
         verdict = "all match" if self.ok else "MISMATCH"
-        lines.append(f"{self.manual_label} vs {self.reference_label}: {verdict} (rtol={self.rtol:g}, atol={self.atol:g})")
+        lines.append(
+            f"{self.manual_label} vs {self.reference_label}: {verdict} (rtol={self.rtol:g}, atol={self.atol:g})"
+        )
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -192,7 +198,11 @@ def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", 
             raise ValueError(f"{name} must be a number >= 0; got {value!r}")
     rows = []
     for name in manual:
-        a = as_float_tensor(manual[name], f"manual[{name!r}]", allow_nonfinite=True).detach().to(torch.float64)
+        a = (
+            as_float_tensor(manual[name], f"manual[{name!r}]", allow_nonfinite=True)
+            .detach()
+            .to(torch.float64)
+        )
         b = as_float_tensor(reference[name], f"reference[{name!r}]", allow_nonfinite=True).detach()
         b = b.to(torch.float64)
         if a.shape != b.shape:

@@ -78,7 +78,9 @@ def _check_params(params):
     expected = {"b1": (h,), "W2": (o, h), "b2": (o,)}
     for k, shape in expected.items():
         if tuple(p[k].shape) != shape:
-            raise ValueError(f"params[{k!r}] must have shape {shape} to match W1 {(h, d)}; got {tuple(p[k].shape)}")
+            raise ValueError(
+                f"params[{k!r}] must have shape {shape} to match W1 {(h, d)}; got {tuple(p[k].shape)}"
+            )
     return p
 
 

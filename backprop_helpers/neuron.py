@@ -123,7 +123,9 @@ def neuron_backward(x, w, b, y, *, activation="sigmoid", loss="mse"):
         if not bool((y >= 0).all() and (y <= 1).all()):
             raise ValueError(f"y must lie in [0, 1] for loss='bce'; got {y.detach().flatten().tolist()}")
         if activation != "sigmoid":
-            raise ValueError("loss='bce' needs activation='sigmoid' (ŷ must be a probability); got 'identity'")
+            raise ValueError(
+                "loss='bce' needs activation='sigmoid' (ŷ must be a probability); got 'identity'"
+            )
         eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
         p = y_hat.clamp(eps, 1 - eps)
         loss_value = -(y * torch.log(p) + (1 - y) * torch.log(1 - p))

@@ -66,8 +66,12 @@ def check_number(answer, expected, *, name, rtol=1e-3, atol=1e-6, mistakes=()):
         if close(value, wrong):
             return Feedback(False, f"✗ {name}: {hint}")
     if expected != 0 and close(-value, expected):
-        return Feedback(False, f"✗ {name}: the size is right but the sign is flipped — check each factor's sign.")
+        return Feedback(
+            False, f"✗ {name}: the size is right but the sign is flipped — check each factor's sign."
+        )
     if expected != 0 and value * expected > 0:
         direction = "too large" if abs(value) > abs(expected) else "too small"
-        return Feedback(False, f"✗ {name}: the sign is right but the value is {direction}. Recheck each factor.")
+        return Feedback(
+            False, f"✗ {name}: the sign is right but the value is {direction}. Recheck each factor."
+        )
     return Feedback(False, f"✗ {name}: not right yet. Write out the chain-rule factors one by one.")

@@ -23,7 +23,9 @@ COLORS = {
 }
 
 STYLE = {
-    "axes.prop_cycle": mpl.cycler(color=[COLORS[k] for k in ("blue", "orange", "green", "vermillion", "purple")]),
+    "axes.prop_cycle": mpl.cycler(
+        color=[COLORS[k] for k in ("blue", "orange", "green", "vermillion", "purple")]
+    ),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,

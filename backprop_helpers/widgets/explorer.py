@@ -146,9 +146,9 @@ class Explorer:
                 self.figure.draw_artist(artist)
         rgba = canvas.buffer_rgba()
         buffer = io.BytesIO()
-        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert("RGB").save(
-            buffer, format="png", compress_level=1
-        )
+        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).convert(
+            "RGB"
+        ).save(buffer, format="png", compress_level=1)
         self._png = buffer.getvalue()
         self.image.value = self._png
         return self._png
