@@ -1,7 +1,9 @@
 """The explorers, one per notebook, all built on ``Explorer`` (see ``explorer.py`` for the contract)."""
 
+from backprop_helpers.widgets.autograd_explorer import AutogradExplorer
 from backprop_helpers.widgets.explorer import Explorer
 
 __all__ = [
     "Explorer",
+    "AutogradExplorer",
 ]

@@ -1,0 +1,174 @@
+"""AutogradExplorer, driven headless: x.grad accumulates under backward(), survives a move of x, zero_() resets it."""
+
+import math
+
+import pytest
+import torch
+
+from backprop_helpers.checking import numerical_grad
+from backprop_helpers.widgets import AutogradExplorer
+from backprop_helpers.widgets.autograd_explorer import EXPRESSIONS, AutogradState
+
+
+def autograd_derivative(key, x):
+    """dz/dx by torch.autograd on a fresh float64 leaf: the reference for the explorer's numbers."""
+    leaf = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(EXPRESSIONS[key].forward(leaf), leaf)
+    return grad.item()
+
+
+@pytest.fixture
+def explorer():
+    return AutogradExplorer()
+
+
+def test_defaults_are_the_seed_chain(explorer):
+    state = explorer.state
+    assert isinstance(state, AutogradState)
+    # z = 2y + y², y = x² at x = 2: y = 4, z = 8 + 16 = 24; dz/dx = (2 + 2·4)·(2·2) = 10·4 = 40
+    assert (state.expression, state.x, state.value, state.derivative) == ("chain", 2.0, 24.0, 40.0)
+    assert state.grad is None and state.n_backward == 0 and state.history == ()
+    assert explorer.x.grad is None and explorer.x.is_leaf
+    assert explorer.message == ""
+    assert "None" in explorer.readout.value
+
+
+@pytest.mark.parametrize("key", sorted(EXPRESSIONS))
+@pytest.mark.parametrize("x", [-2.3, -0.7, 0.4, 1.9])
+def test_hand_derivative_matches_autograd_and_finite_differences(key, x):
+    expression = EXPRESSIONS[key]
+    hand = expression.derivative(x)
+    assert hand == pytest.approx(autograd_derivative(key, x), rel=1e-12, abs=1e-12)
+    numerical = numerical_grad(expression.forward, torch.tensor(x, dtype=torch.float64)).item()
+    assert hand == pytest.approx(numerical, rel=1e-7, abs=1e-7)
+
+
+def test_backward_button_accumulates(explorer):
+    explorer.controls["backward"].click()
+    assert explorer.state.grad == pytest.approx(40.0) and explorer.state.n_backward == 1
+    assert explorer.message == ""  # one call at this x: x.grad is dz/dx
+    explorer.controls["backward"].click()
+    explorer.controls["backward"].click()
+    assert explorer.state.grad == pytest.approx(120.0)
+    assert explorer.state.history == pytest.approx((40.0, 80.0, 120.0))
+    assert explorer.x.grad.item() == pytest.approx(120.0)  # a real leaf, accumulated by torch
+    assert "3 backward() calls" in explorer.message
+    assert "3" in explorer.readout.value and "120.0000" in explorer.readout.value
+
+
+def test_moving_x_does_not_reset_grad(explorer):
+    explorer.backward()
+    explorer.controls["x"].value = 1.0
+    state = explorer.state
+    # at x = 1: z = 2 + 1 = 3, dz/dx = (2 + 2)·2 = 8, but x.grad still holds the 40 from x = 2
+    assert (state.value, state.derivative, state.grad, state.n_backward) == (3.0, 8.0, 40.0, 1)
+    assert "moving x" in explorer.message
+    explorer.backward()
+    assert explorer.state.grad == pytest.approx(40.0 + 8.0)
+    assert explorer.x.item() == 1.0
+
+
+def test_zero_button_resets_to_zero_not_none(explorer):
+    explorer.backward()
+    explorer.backward()
+    explorer.controls["zero"].click()
+    state = explorer.state
+    assert state.grad == 0.0 and state.n_backward == 0 and state.history == ()
+    assert explorer.x.grad is not None  # zero_() keeps the tensor, as in the seed
+    assert explorer.message == ""
+    explorer.backward()
+    assert explorer.state.grad == pytest.approx(40.0)
+
+
+def test_reset_gives_a_fresh_leaf_and_default_controls(explorer):
+    explorer.controls["expression"].value = "sin"
+    explorer.controls["x"].value = -1.5
+    explorer.backward()
+    explorer.controls["reset"].click()
+    state = explorer.state
+    assert (state.expression, state.x, state.grad, state.n_backward) == ("chain", 2.0, None, 0)
+    assert explorer.x.grad is None
+    assert explorer.controls["expression"].value == "chain" and explorer.controls["x"].value == 2.0
+
+
+@pytest.mark.parametrize("key", sorted(EXPRESSIONS))
+def test_each_expression_one_backward_equals_autograd(explorer, key):
+    explorer.controls["expression"].value = key
+    explorer.controls["x"].value = 1.3
+    explorer.zero_grad()
+    explorer.backward()
+    state = explorer.state
+    assert state.expression == key
+    assert state.grad == pytest.approx(autograd_derivative(key, 1.3), rel=1e-12)
+    assert state.derivative == pytest.approx(state.grad, rel=1e-12)
+    assert EXPRESSIONS[key].label in explorer.readout.value
+
+
+def test_expression_change_keeps_grad(explorer):
+    explorer.backward()  # 40 from the chain at x = 2
+    explorer.controls["expression"].value = "square"
+    assert explorer.state.grad == pytest.approx(40.0)
+    explorer.backward()  # + dy/dx = 2·2 = 4
+    assert explorer.state.grad == pytest.approx(44.0)
+
+
+def test_figure_is_kept_and_image_changes(explorer):
+    figure = explorer.figure
+    before = explorer.image.value
+    explorer.controls["x"].value = 0.5
+    after_move = explorer.image.value
+    assert after_move != before
+    explorer.backward()
+    assert explorer.image.value != after_move
+    explorer.controls["expression"].value = "sin"
+    explorer.controls["expression"].value = "chain"
+    assert explorer.figure is figure
+    assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_artists_follow_the_state(explorer):
+    explorer.controls["x"].value = 1.0
+    explorer.backward()
+    explorer.backward()
+    xs, ys = explorer._point.get_data()
+    assert (list(xs), list(ys)) == ([1.0], [3.0])
+    tx, ty = explorer._tangent.get_data()
+    assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(8.0)  # the tangent's slope is dz/dx
+    assert list(explorer._grad_line.get_ydata()) == pytest.approx([0.0, 8.0, 16.0])
+
+
+def test_slider_bounds_and_many_presses_stay_quiet(explorer):
+    for value in (explorer.controls["x"].min, explorer.controls["x"].max):
+        explorer.controls["x"].value = value
+        explorer.backward()
+        assert math.isfinite(explorer.state.grad)
+    for _ in range(60):
+        explorer.backward()
+    state = explorer.state
+    assert state.n_backward == 62
+    low, high = explorer._ax_g.get_ylim()
+    assert low <= -abs(state.grad) and abs(state.grad) <= high  # the axes grew with x.grad
+    assert explorer._ax_g.get_xlim()[1] >= 62
+    assert "62 backward() calls" in explorer.message
+
+
+def test_non_finite_grad_is_a_message_not_a_traceback(explorer):
+    explorer.backward()
+    explorer.x.grad.fill_(float("inf"))
+    explorer.update()
+    assert explorer.message.startswith("⚠") and "zero_()" in explorer.message
+    explorer.zero_grad()
+    assert explorer.state.grad == 0.0 and explorer.message == ""
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="expression"):
+        AutogradExplorer(expression="cube")
+    with pytest.raises(ValueError, match="x must lie"):
+        AutogradExplorer(x=10.0)
+
+
+def test_static_fallback(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("AutogradExplorer")
+    assert bundle["image/png"]
