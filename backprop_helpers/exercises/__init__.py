@@ -6,6 +6,12 @@ from backprop_helpers.exercises.autograd_basics import (
     check_fork_grad,
 )
 from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.exercises.perceptron import (
+    check_batch_bias_gradient,
+    check_largest_stable_lr,
+    check_perceptron_gradient,
+    check_perceptron_update,
+)
 
 __all__ = [
     "Feedback",
@@ -13,4 +19,8 @@ __all__ = [
     "check_accumulated_grad",
     "check_chain_grad",
     "check_fork_grad",
+    "check_perceptron_gradient",
+    "check_perceptron_update",
+    "check_batch_bias_gradient",
+    "check_largest_stable_lr",
 ]

@@ -2,8 +2,10 @@
 
 from backprop_helpers.widgets.autograd_explorer import AutogradExplorer
 from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.perceptron_explorer import PerceptronExplorer
 
 __all__ = [
     "Explorer",
     "AutogradExplorer",
+    "PerceptronExplorer",
 ]
