@@ -1,0 +1,266 @@
+"""draw_graph / read_graph: the nodes, edges and labels of known expressions, in-place relabelling, layout."""
+
+import itertools
+import warnings
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from backprop_helpers import sigmoid_circuit
+from backprop_helpers.graph import GraphDrawing, draw_graph, format_number, read_graph
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def new_ax(figsize=(9.0, 3.5)):
+    figure = Figure(figsize=figsize, dpi=80)
+    FigureCanvasAgg(figure)
+    return figure.add_subplot()
+
+
+def z_of_x(x_value=2.0):
+    """Seed 001: y = x², z = 2y + y²; dz/dx = (2 + 2y)·2x, at x = 2: (2 + 8)·4 = 40."""
+    x = torch.tensor(x_value, requires_grad=True)
+    y = x**2
+    z = 2 * y + y**2
+    return x, y, z
+
+
+def circuit(x=(1.0, 2.0), w=(0.5, -0.3), b=0.1, backward=True):
+    """Seed 003, staged as the notebook stages it; every intermediate named and retained."""
+    x0, x1, w0, w1, b = (torch.tensor(v, requires_grad=True) for v in (*x, *w, b))
+    z = w0 * x0 + w1 * x1 + b
+    minus_z = -z
+    k = torch.exp(minus_z)
+    h = 1 + k
+    f = torch.reciprocal(h)
+    names = {"x0": x0, "x1": x1, "w0": w0, "w1": w1, "b": b, "z": z, "−z": minus_z, "k": k, "h": h, "f": f}
+    for t in (z, minus_z, k, h, f):
+        t.retain_grad()
+    if backward:
+        f.backward()
+    return f, names
+
+
+def test_z_of_x_nodes_edges_and_layers():
+    x, y, z = z_of_x()
+    nodes, edges = read_graph(z, names={"x": x, "y": y, "z": z})
+    # depth-first from z: x, y = x², 2·y, y², z = 2y + y² (the output last)
+    assert [n.op for n in nodes] == ["leaf", "pow", "mul", "pow", "add"]
+    assert [n.name for n in nodes] == ["x", "y", None, None, "z"]
+    assert edges == [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4)]  # y feeds two ops: a fork
+    assert [n.layer for n in nodes] == [0, 1, 2, 2, 3]
+    assert nodes[1].symbol == "(·)²" and nodes[2].symbol == "×" and nodes[4].symbol == "+"
+    assert nodes[0].tensor is x  # found through AccumulateGrad.variable
+    assert nodes[1].tensor is y and nodes[1].fn is y.grad_fn  # matched by t.grad_fn is node
+    assert (nodes[0].value, nodes[1].value, nodes[4].value) == (2.0, 4.0, 24.0)
+    assert nodes[2].value is None  # an unnamed intermediate: autograd keeps no value
+
+
+def test_z_of_x_labels_before_and_after_backward():
+    x, y, z = z_of_x()
+    y.retain_grad()
+    drawing = draw_graph(z, names={"x": x, "y": y, "z": z})
+    assert isinstance(drawing, GraphDrawing)
+    assert drawing.node("x").label == "x\n2.0000\n∂ ?"  # no backward yet: gradient unknown
+    z.backward()
+    texts = drawing.texts
+    drawing.refresh()
+    assert drawing.texts == texts
+    assert drawing.node("x").label == "x\n2.0000\n∂ 40.0000"  # (2 + 2·4)·2·2 = 40
+    assert drawing.node("y").label == "y = (·)²\n4.0000\n∂ 10.0000"  # 2 + 2y = 10
+    assert drawing.nodes[2].label == "×\n?\n∂ ?"
+    assert drawing.node("z").label.startswith("z = +\n24.0000")
+
+
+def test_seed_003_circuit_graph_and_labels():
+    f, names = circuit()
+    drawing = draw_graph(f, names=names)
+    ops = [n.op for n in drawing.nodes]
+    assert ops == [
+        "leaf",
+        "leaf",
+        "mul",
+        "leaf",
+        "leaf",
+        "mul",
+        "add",
+        "leaf",
+        "add",
+        "neg",
+        "exp",
+        "add",
+        "reciprocal",
+    ]
+    assert [n.name for n in drawing.nodes if n.op == "leaf"] == ["w0", "x0", "w1", "x1", "b"]
+    assert [n.name for n in drawing.nodes if n.op != "leaf"] == [None, None, None, "z", "−z", "k", "h", "f"]
+    trace = sigmoid_circuit([1.0, 2.0], [0.5, -0.3], 0.1)
+    expected = {
+        "f": (trace.f, 1.0),
+        "h": (trace.h, trace.df_dh),
+        "k": (trace.k, trace.df_dk),
+        "z": (trace.z, trace.df_dz),
+        "w0": (0.5, trace.df_dw[0]),
+        "w1": (-0.3, trace.df_dw[1]),
+        "x0": (1.0, trace.df_dx[0]),
+        "x1": (2.0, trace.df_dx[1]),
+        "b": (0.1, trace.df_db),
+    }
+    for name, (value, grad) in expected.items():
+        node = drawing.node(name)
+        assert node.value == pytest.approx(float(value), abs=1e-6), name
+        assert node.grad == pytest.approx(float(grad), abs=1e-6), name
+    assert drawing.node("k").label == "k = exp\n1.0000\n∂ −0.2500"
+    assert drawing.node("h").label == "h = +\n2.0000\n∂ −0.2500"
+    assert drawing.node("z").label == "z = +\n0.0000\n∂ 0.2500"  # float32 z = −2.2e-08 prints as 0
+    assert drawing.node("f").label == "f = 1/(·)\n0.5000\n∂ 1.0000"
+    assert drawing.node("x1").label == "x1\n2.0000\n∂ −0.0750"
+    # b is drawn just left of the add that uses it, not in the leaves' column
+    assert drawing.node("b").layer == drawing.node("z").layer - 1
+
+
+def test_one_over_h_records_reciprocal_then_mul():
+    h = torch.tensor(2.0, requires_grad=True)
+    nodes, edges = read_graph(1 / h)  # torch computes scalar / tensor as reciprocal(h) · scalar
+    assert [n.op for n in nodes] == ["leaf", "reciprocal", "mul"]
+    assert edges == [(0, 1), (1, 2)]
+
+
+def test_update_relabels_the_same_text_artists():
+    f, names = circuit()
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    texts = drawing.texts
+    artists = drawing.artists
+    k_value = drawing.node("k").artists["value"]
+    changed = drawing.update(values={"k": 2.5, "h": torch.tensor(3.5)}, grads={"k": None})
+    assert changed == texts and drawing.texts == texts and drawing.artists == artists
+    assert k_value.get_text() == "2.5000"
+    assert drawing.node("k").label == "k = exp\n2.5000\n∂ ?"
+    assert drawing.node("h").artists["value"].get_text() == "3.5000"
+    with pytest.raises(KeyError, match="no node named 'q'"):
+        drawing.update(values={"q": 1.0})
+
+
+def test_update_from_a_new_graph_of_the_same_shape():
+    f, names = circuit()
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    texts = [t.get_text() for t in drawing.texts]
+    f2, names2 = circuit(x=(-1.5, 0.5), w=(1.2, 0.7), b=-0.4)
+    drawing.update_from(f2, names2)
+    assert [t.get_text() for t in drawing.texts] != texts
+    trace = sigmoid_circuit([-1.5, 0.5], [1.2, 0.7], -0.4)
+    assert drawing.node("k").value == pytest.approx(trace.k.item(), rel=1e-6)
+    assert drawing.node("k").grad == pytest.approx(trace.df_dk.item(), rel=1e-6)
+    assert drawing.node("x1").grad == pytest.approx(trace.df_dx[1].item(), rel=1e-6)
+    assert drawing.node("k").artists["value"].get_text() == format_number(trace.k.item())
+    _, _, z = z_of_x()
+    with pytest.raises(ValueError, match="different shape"):
+        drawing.update_from(z)
+
+
+def test_set_animated_marks_only_the_changing_texts():
+    f, names = circuit()
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    animated = drawing.set_animated()
+    assert len(animated) == 2 * len(drawing.nodes)
+    assert all(t.get_animated() for t in animated)
+    assert not any(
+        n.artists["box"].get_animated() or n.artists["title"].get_animated() for n in drawing.nodes
+    )
+
+
+def test_no_pyplot_figure_when_ax_is_given():
+    before = plt.get_fignums()
+    f, names = circuit()
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    drawing.figure.canvas.draw()
+    assert plt.get_fignums() == before
+    created = draw_graph(f, names=names)
+    assert plt.get_fignums() == [*before, created.figure.number]
+
+
+def _extents(drawing):
+    drawing.figure.canvas.draw()
+    renderer = drawing.figure.canvas.get_renderer()
+    return [
+        (
+            n.artists["box"].get_window_extent(renderer),
+            [n.artists[k].get_window_extent(renderer) for k in ("title", "value", "grad")],
+        )
+        for n in drawing.nodes
+    ]
+
+
+@pytest.mark.parametrize(
+    "figsize", [None, (13.0, 5.0), (4.5, 2.0)], ids=["own figure", "roomy ax", "small ax"]
+)
+def test_boxes_do_not_overlap_and_hold_their_text(figsize):
+    f, names = circuit()
+    drawing = draw_graph(f, ax=None if figsize is None else new_ax(figsize), names=names)
+    extents = _extents(drawing)
+    for (box_a, _), (box_b, _) in itertools.combinations(extents, 2):
+        assert not box_a.overlaps(box_b)
+    for box, texts in extents:
+        for text in texts:
+            assert box.x0 <= text.x0 and text.x1 <= box.x1 and box.y0 <= text.y0 and text.y1 <= box.y1
+    ax_box = drawing.ax.get_window_extent()
+    assert all(ax_box.x0 - 1 <= box.x0 and box.x1 <= ax_box.x1 + 1 for box, _ in extents)
+    fontsize = drawing.nodes[0].artists["value"].get_fontsize()
+    assert fontsize < 8 if figsize == (4.5, 2.0) else fontsize == 8
+
+
+def test_the_widest_number_still_fits_after_an_update():
+    f, names = circuit()
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    drawing.update(values={"k": -1.234e38, "z": -9999.9999})
+    for box, texts in _extents(drawing):
+        assert all(box.x0 <= t.x0 and t.x1 <= box.x1 for t in texts)
+
+
+def test_an_input_used_twice_gets_two_arcs():
+    t = torch.tensor(3.0, requires_grad=True)
+    drawing = draw_graph(t * t, ax=new_ax((4, 2)), names={id(t): "t"})  # an id works as a key too
+    assert drawing.edges == [(0, 1), (0, 1)]
+    assert drawing.nodes[0].name == "t"
+    bends = [a.get_connectionstyle().rad for a in drawing.arrows]
+    assert bends[0] == -bends[1] != 0
+
+
+def test_a_leaf_alone_and_no_warning_for_unretained_intermediates():
+    w = torch.tensor(1.5, requires_grad=True)
+    assert [n.label for n in draw_graph(w, ax=new_ax((3, 2)), names={"w": w}).nodes] == ["w\n1.5000\n∂ ?"]
+    _, y, z = z_of_x()
+    z.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # .grad of a non-leaf without retain_grad() would warn
+        drawing = draw_graph(z, ax=new_ax(), names={"y": y})
+    assert drawing.node("y").grad is None and drawing.node("y").value == 4.0
+    assert drawing.nodes[0].grad == 40.0
+
+
+def test_bad_input():
+    _, _, z = z_of_x()
+    with pytest.raises(TypeError, match=r"tensor must be a torch\.Tensor"):
+        read_graph([1.0, 2.0])
+    with pytest.raises(ValueError, match="requires_grad=False"):
+        read_graph(torch.tensor(1.0))
+    with pytest.raises(ValueError, match=r"names \['q'\] are not tensors of this graph"):
+        read_graph(z, names={"q": torch.tensor(1.0, requires_grad=True)})
+    with pytest.raises(TypeError, match="names must map name -> tensor"):
+        read_graph(z, names={"x": 2.0})
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(-2.2351741790771484e-08, "0.0000"), (-0.075, "−0.0750"), (0.25, "0.2500"), (1.5e9, "1.500e+09"),
+     (None, "?"), (torch.zeros(2, 3), "tensor(2, 3)")],
+)  # fmt: skip
+def test_format_number(value, text):
+    assert format_number(value) == text
