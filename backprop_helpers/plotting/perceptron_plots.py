@@ -59,7 +59,7 @@ def plot_perceptron_contours(x, b, y, *, ax=None, w1_lim=(-0.4, 1.6), w2_lim=(0.
     W1, W2, J = perceptron_loss_grid(x, b, y, w1_lim, w2_lim)
     xs, b_value, y_value = _problem(x, b, y)
     with figure_style():
-        ax = new_axes(ax, figsize=(3.6, 3.4))
+        ax = new_axes(ax, figsize=(4.4, 4.0))
         step = np.sqrt(J.max()) / (n_levels + 1)
         levels = (step * np.arange(n_levels + 1)) ** 2
         levels = np.append(levels, max(J.max(), levels[-1]) * 1.01)
@@ -116,11 +116,11 @@ def plot_perceptron_paths(paths, *, x, b, y, ax=None, w1_lim=None, w2_lim=None, 
     if w1_lim is None or w2_lim is None:
         stacked = np.concatenate(list(arrays.values()))
         center = (stacked.max(axis=0) + stacked.min(axis=0)) / 2
-        half = max((stacked.max(axis=0) - stacked.min(axis=0)).max() / 2 * 1.35, 0.1)
+        half = max((stacked.max(axis=0) - stacked.min(axis=0)).max() / 2 * 1.6, 0.1)
         w1_lim = w1_lim or (center[0] - half, center[0] + half)
         w2_lim = w2_lim or (center[1] - half, center[1] + half)
     with figure_style():
-        ax = new_axes(ax, figsize=(3.6, 3.4))
+        ax = new_axes(ax, figsize=(4.4, 4.0))
         artists = plot_perceptron_contours(x, b, y, ax=ax, w1_lim=w1_lim, w2_lim=w2_lim)
         lines = {}
         for (label, path), style in zip(arrays.items(), PATH_STYLES[: len(arrays)], strict=True):
