@@ -12,10 +12,18 @@ from backprop_helpers.exercises.perceptron import (
     check_perceptron_gradient,
     check_perceptron_update,
 )
+from backprop_helpers.exercises.single_neuron import (
+    check_dL_dw2,
+    check_dL_dyhat,
+    check_w2_after_step,
+)
 
 __all__ = [
     "Feedback",
     "check_number",
+    "check_dL_dyhat",
+    "check_dL_dw2",
+    "check_w2_after_step",
     "check_accumulated_grad",
     "check_chain_grad",
     "check_fork_grad",
