@@ -2,10 +2,12 @@
 
 from backprop_helpers.widgets.autograd_explorer import AutogradExplorer
 from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.neuron_explorer import NeuronExplorer
 from backprop_helpers.widgets.perceptron_explorer import PerceptronExplorer
 
 __all__ = [
     "Explorer",
+    "NeuronExplorer",
     "AutogradExplorer",
     "PerceptronExplorer",
 ]
