@@ -43,6 +43,7 @@ def regen(path, timeout=900):
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        coalesce_streams=True,  # one stdout output per cell: how the kernel chunks prints varies with load
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
