@@ -11,6 +11,7 @@ each step multiplies the residual h − y by 1 − lr·λ (notebook 04, § "How 
 The path itself is computed by the package's ``neuron_backward(..., activation="identity")`` and ``sgd_step``.
 """
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -294,7 +295,7 @@ class PerceptronExplorer(Explorer):
             f"2/λ = {state.lr_diverge:.6f} (divergence from here)<br>"
             f"1 − lr·λ = {state.factor:.4f} per step<br>"
             f"{ratio}"
-            f"<b>{state.regime}</b><br>"
+            f"<b>{html.escape(state.regime)}</b><br>"
             f"{result}</div>"
         )
 
