@@ -84,9 +84,7 @@ class Explorer:
 
     def _controls_box(self):
         """The layout of the controls; override for something other than a wrapping row."""
-        return widgets.HBox(
-            list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap", gap="0 12px")
-        )
+        return widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
 
     # -- shared machinery -----------------------------------------------------------------------------
 
