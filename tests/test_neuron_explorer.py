@@ -149,6 +149,20 @@ def test_moving_a_weight_starts_a_new_run_but_lr_does_not(explorer):
     assert explorer.state.w[0] == 1.5
 
 
+def test_arrow_points_down_the_gradient_and_the_next_marker_is_the_step(explorer):
+    explorer.controls["lr"].value = 1.0
+    state = explorer.state
+    tail = explorer._arrow.xyann
+    tip = explorer._arrow.xy
+    direction = torch.tensor([tip[0] - tail[0], tip[1] - tail[1]], dtype=F64)
+    minus_grad = -state.trace.dL_dw
+    cosine = (direction @ minus_grad) / (direction.norm() * minus_grad.norm())
+    assert tail == pytest.approx(state.w)
+    assert cosine.item() == pytest.approx(1.0, abs=1e-12)
+    # the hollow circle: w − lr·∇L = (0.5, −1.2) + (0.057567, 0.345404)
+    assert explorer._next.get_xydata()[0].tolist() == pytest.approx([0.557567, -0.854596], abs=1e-6)
+
+
 def test_the_surface_is_recomputed_only_when_x_b_or_y_change(explorer, monkeypatch):
     import backprop_helpers.widgets.neuron_explorer as module
 

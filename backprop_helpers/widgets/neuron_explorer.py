@@ -29,6 +29,7 @@ INPUT_RANGE = (-4.0, 4.0)  # x₁, x₂: the seed's x₂ = 3 sits inside
 LR_EXPONENTS = (-3.0, 1.0)  # lr from 0.001 (crawls) to 10 (overshoots and bounces between the bounds)
 SATURATED = 1e-3  # σ′(z) below this: the gradients all but vanish
 GRID = np.linspace(*PARAM_RANGE, 41)
+ARROW_LENGTH = 1.2  # the −∇L arrow, in w units (the panel is 8 wide)
 ECHO_SECONDS = 2.0  # how long a value set by Step/Reset waits for the browser's snapped copy of it
 
 
@@ -300,7 +301,7 @@ class NeuronExplorer(Explorer):
             # The legend sits above the axes: inside, the animated surface would be drawn over it.
             figure.legend(
                 [self._point, arrow_handle, self._next, self._path_line],
-                ["w", "−∇L (true scale)", "next step (lr)", "steps taken"],
+                ["w", "direction of −∇L", "next step (lr)", "steps taken"],
                 loc="upper left",
                 bbox_to_anchor=(0.0, 1.0),
                 ncol=4,
@@ -332,8 +333,13 @@ class NeuronExplorer(Explorer):
         trace, (w1, w2) = state.trace, state.w
         dL_dw = trace.dL_dw.tolist()
         self._point.set_data([w1], [w2])
-        self._arrow.xy = (w1 - dL_dw[0], w2 - dL_dw[1])  # −∇L at true scale: the tip is a step with lr = 1
-        self._arrow.set_position((w1, w2))
+        norm = (dL_dw[0] ** 2 + dL_dw[1] ** 2) ** 0.5
+        # −∇L's direction at a fixed length: at true scale it is often shorter than the marker (0.35 of 8 for
+        # the seed). Its size is in the read-out, and the hollow circle shows the actual next step.
+        self._arrow.set_visible(norm > 0)
+        if norm > 0:
+            self._arrow.xy = (w1 - ARROW_LENGTH * dL_dw[0] / norm, w2 - ARROW_LENGTH * dL_dw[1] / norm)
+            self._arrow.set_position((w1, w2))
         self._next.set_data([w1 - state.lr * dL_dw[0]], [w2 - state.lr * dL_dw[1]])
         path = np.array(state.path)
         self._path_line.set_data(path[:, 0], path[:, 1])
