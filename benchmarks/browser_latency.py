@@ -1,0 +1,430 @@
+"""Slider → repaint in JupyterLab + headless Chromium, per explorer, against the naive ``interact`` pattern.
+
+    .venv/bin/python benchmarks/browser_latency.py
+
+JupyterLab is started on a temporary copy of ``notebooks/`` plus one scratch notebook written here: the
+naive pattern, ``ipywidgets.interact`` re-creating a pyplot figure (inline backend; a sigmoid line plot and
+a loss contour, 7.2×3.0 in at dpi 80 like the explorers) and printing the numbers on every move. Each
+notebook is opened and run; for every explorer (``.bp-explorer``) one slider (the first whose move changes
+both the read-out and the figure) gets a warm-up move and then ``moves`` key presses, alternating
+ArrowRight/ArrowLeft, one at a time. Everything is timed inside the page: ``performance.now()`` at the
+``keydown`` and, from a ``MutationObserver``, when the figure's ``<img>`` gets its new ``src`` (for the
+naive pattern: when the new ``<img>`` is inserted) and when the read-out text changes.
+
+The kernel side is timed inside the kernel: the explorers found there are wrapped (instance attributes,
+on the temporary copy only) so that ``update`` and its phases ``compute`` (the model), ``_draw`` (artists)
+and ``render`` (blit + PNG encode + sending the bytes) record ``perf_counter`` times; the naive function
+times itself. Page time minus kernel time is the round trip: key → comm message → kernel → comm message →
+DOM. Target: explorer median ≤ 0.5 × naive median. Nothing here fails on a time.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+
+import labdriver  # noqa: E402  (tests/browser/labdriver.py: the same driver the browser test uses)
+
+TARGET_RATIO = 0.5
+NAIVE_NAME = "00_bench_naive_interact.ipynb"
+MOVE_TIMEOUT_MS = 5000
+
+# -- the naive pattern, as a learner would write it --------------------------------------------------
+
+NAIVE_SOURCE = """\
+%matplotlib inline
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from ipywidgets import FloatSlider, interact
+
+x, y, b = 1.5, 0.0, 0.1
+z_grid = np.linspace(-6, 6, 200)
+W, B = np.meshgrid(np.linspace(-3, 3, 60), np.linspace(-3, 3, 60))
+naive_kernel_ms = []
+
+
+def show(w=0.5):
+    start = time.perf_counter()
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    z = wt * x + b
+    y_hat = torch.sigmoid(z)
+    loss = (y_hat - y) ** 2
+    loss.backward()
+    print(f"z = {z.item():.4f}   ŷ = {y_hat.item():.4f}   L = {loss.item():.4f}   ∂L/∂w = {wt.grad.item():.4f}")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.2, 3.0), dpi=80)
+    ax1.plot(z_grid, 1 / (1 + np.exp(-z_grid)))
+    ax1.plot([z.item()], [y_hat.item()], "o")
+    ax1.set_xlabel("z")
+    ax1.set_ylabel("σ(z)")
+    ax1.set_title("neuron")
+    ax2.contourf(W, B, (1 / (1 + np.exp(-(W * x + B))) - y) ** 2, levels=20)
+    ax2.plot([w], [b], "wo")
+    ax2.set_xlabel("w")
+    ax2.set_ylabel("b")
+    ax2.set_title("loss")
+    plt.show()
+    naive_kernel_ms.append(1000 * (time.perf_counter() - start))
+
+
+interact(show, w=FloatSlider(value=0.5, min=-3.0, max=3.0, step=0.1));
+"""
+
+
+def naive_notebook():
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "naive",
+                "metadata": {},
+                "source": NAIVE_SOURCE,
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+    }
+
+
+# -- in the kernel: find the explorers, time their updates, tag their views ----------------------------
+
+INSTRUMENT = r"""
+def _bp_instrument():
+    import gc, json, time, warnings
+    from backprop_helpers.widgets.explorer import Explorer
+
+    def timed(explorer, name, record):
+        original = getattr(explorer, name)
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                record.setdefault(name, []).append(1000 * (time.perf_counter() - start))
+        setattr(explorer, name, wrapper)
+
+    found = {}
+    with warnings.catch_warnings():  # type(), not isinstance(): no lazy module attribute is touched
+        warnings.simplefilter("ignore")
+        explorers = [obj for obj in gc.get_objects() if issubclass(type(obj), Explorer)]
+    for obj in explorers:
+        if obj.widget.model_id not in found:
+            found[obj.widget.model_id] = {"class": type(obj).__name__, "times": {}}
+            for name in ("update", "compute", "_draw", "render"):
+                timed(obj, name, found[obj.widget.model_id]["times"])
+            obj.widget.add_class("bp-bench-" + obj.widget.model_id)
+    return found
+
+_bp_bench = _bp_instrument()
+print(__import__("json").dumps({k: v["class"] for k, v in _bp_bench.items()}))
+"""
+
+KERNEL_TIMES = (
+    "print(__import__('json').dumps(_bp_bench[{id!r}]['times'])); _bp_bench[{id!r}]['times'].clear()"
+)
+
+# -- in the page: stamp the key press and the first change of the figure and of the read-out ----------
+
+JS_OBSERVE = """
+([root, figSel, readSel]) => {
+  const current = () => {
+    const fig = root.querySelector(figSel);
+    const img = fig && (fig.tagName === 'IMG' ? fig : fig.querySelector('img'));
+    const read = root.querySelector(readSel);
+    return {img, src: img ? img.src : null, text: read ? read.innerText : null};
+  };
+  const m = {t0: null, fig: null, read: null, last: current()};
+  window.__bpLatency = m;
+  document.addEventListener('keydown', () => {
+    m.t0 = performance.now(); m.fig = null; m.read = null; m.last = current();
+  }, true);
+  new MutationObserver(() => {
+    if (m.t0 === null) return;
+    const now = performance.now(), c = current();
+    if (m.fig === null && c.img && (c.img !== m.last.img || c.src !== m.last.src)) m.fig = now;
+    if (m.read === null && c.text !== null && c.text !== m.last.text) m.read = now;
+  }).observe(root, {subtree: true, childList: true, characterData: true, attributes: true,
+                    attributeFilter: ['src']});
+  return true;
+}
+"""
+
+JS_DONE = "() => { const m = window.__bpLatency; return m.t0 !== null && m.fig !== null && m.read !== null; }"
+JS_RECORD = (
+    "() => { const m = window.__bpLatency; "
+    "return {fig: m.fig === null ? null : m.fig - m.t0, read: m.read === null ? null : m.read - m.t0}; }"
+)
+
+
+def _percentile(values, q):
+    values = sorted(values)
+    return values[round(q * (len(values) - 1))] if values else float("nan")
+
+
+def _median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def _drive(nb, handle, root, fig_sel, read_sel, moves, first_key):
+    """Warm-up move, then ``moves`` timed key presses on ``handle``; returns the page times in ms."""
+    page = nb.page
+    root.evaluate(f"(el) => ({JS_OBSERVE})([el, {fig_sel!r}, {read_sel!r}])")
+    handle.scroll_into_view_if_needed()
+    handle.click()
+    keys = [first_key, "ArrowLeft" if first_key == "ArrowRight" else "ArrowRight"]
+    figure_ms, readout_ms = [], []
+    for i in range(moves + 1):
+        page.keyboard.press(keys[i % 2])
+        try:
+            page.wait_for_function(JS_DONE, timeout=MOVE_TIMEOUT_MS, polling="raf")
+        except Exception:  # a move that changed only one of the two: keep what arrived
+            pass
+        record = page.evaluate(JS_RECORD)
+        time.sleep(0.15)  # let the kernel go idle: moves are measured one at a time, not queued
+        if i == 0:
+            continue  # warm-up
+        if record["fig"] is not None:
+            figure_ms.append(record["fig"])
+        if record["read"] is not None:
+            readout_ms.append(record["read"])
+    return figure_ms, readout_ms
+
+
+def _first_key(nb, root, index):
+    info = nb.explorer_controls(root)["sliders"][index]
+    if None not in (info["now"], info["min"], info["max"]) and info["max"] > info["min"]:
+        if (info["now"] - info["min"]) / (info["max"] - info["min"]) > 0.5:
+            return "ArrowLeft"
+    return "ArrowRight"
+
+
+def _responsive_slider(nb, explorer):
+    """Index of the first slider whose move changes both the read-out and the figure (or None)."""
+    for slider in nb.explorer_controls(explorer)["sliders"]:
+        before = nb.explorer_state(explorer)
+        nb.press_slider_keys(explorer, slider["index"], presses=1)
+        after = nb.wait_for_change(explorer, before, timeout=5.0, settle=0.3)
+        if after["src"] != before["src"] and after["readout"] != before["readout"]:
+            return slider
+    return None
+
+
+def _phase_medians(times):
+    return {name: _median(values) for name, values in times.items()}
+
+
+def _measure_notebook(browser, lab, name, moves):
+    import json
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    nb = labdriver.LabNotebook(page, lab, name)
+    rows = []
+    try:
+        nb.open()
+        nb.run_all(timeout=300)
+        problems = nb.problems()
+        if problems:
+            return rows, f"{name}: not measured, Run All shows problems: {problems[0].splitlines()[0]}"
+        classes = json.loads(nb.execute_in_kernel(INSTRUMENT).strip() or "{}")
+        explorers = nb.explorers()
+        page.wait_for_timeout(300)  # the new CSS classes reach the page
+        for k in range(explorers.count()):
+            explorer = explorers.nth(k)
+            explorer.scroll_into_view_if_needed()
+            model_id = explorer.evaluate(
+                "(el) => ([...el.classList].find((c) => c.startsWith('bp-bench-')) || '').slice(9)"
+            )
+            row = {"notebook": name, "explorer": classes.get(model_id, f"explorer {k + 1}")}
+            slider = _responsive_slider(nb, explorer)
+            if slider is None:
+                row["error"] = "no slider changes both the read-out and the figure"
+                rows.append(row)
+                continue
+            if model_id in classes:
+                nb.execute_in_kernel(KERNEL_TIMES.format(id=model_id))  # forget the probe's times
+            handle = explorer.locator(".widget-slider").nth(slider["index"]).locator(".noUi-handle").first
+            figure_ms, readout_ms = _drive(
+                nb,
+                handle,
+                explorer,
+                ".bp-figure",
+                ".bp-readout",
+                moves,
+                _first_key(nb, explorer, slider["index"]),
+            )
+            kernel = {}
+            if model_id in classes:
+                kernel = _phase_medians(json.loads(nb.execute_in_kernel(KERNEL_TIMES.format(id=model_id))))
+            row.update(_summarise(figure_ms, readout_ms, kernel.get("update")))
+            row.update(
+                slider=slider["label"],
+                compute_ms=kernel.get("compute", float("nan")),
+                draw_ms=kernel.get("_draw", float("nan")),
+                render_ms=kernel.get("render", float("nan")),
+            )
+            rows.append(row)
+        return rows, None
+    except Exception as error:  # a benchmark reports, it does not fail
+        return rows, f"{name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    finally:
+        nb.shutdown_kernel()
+        context.close()
+
+
+def _summarise(figure_ms, readout_ms, kernel_ms):
+    figure = _median(figure_ms)
+    kernel = kernel_ms if kernel_ms is not None else float("nan")
+    return {
+        "moves": len(figure_ms),
+        "figure_median_ms": figure,
+        "figure_p90_ms": _percentile(figure_ms, 0.9),
+        "readout_median_ms": _median(readout_ms),
+        "readout_p90_ms": _percentile(readout_ms, 0.9),
+        "kernel_ms": kernel,
+        "roundtrip_ms": figure - kernel,
+    }
+
+
+def _measure_naive(browser, lab, moves):
+    import json
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    nb = labdriver.LabNotebook(page, lab, NAIVE_NAME)
+    try:
+        nb.open()
+        nb.run_all(timeout=300)
+        root = page.locator(f"{nb.PANEL} .widget-interact").first
+        root.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('.widget-interact .widget-output img') !== null", timeout=30_000
+        )
+        handle = root.locator(".noUi-handle").first
+        figure_ms, readout_ms = _drive(
+            nb, handle, root, ".widget-output", ".widget-output .jp-RenderedText", moves, "ArrowRight"
+        )
+        kernel_ms = json.loads(nb.execute_in_kernel("import json; print(json.dumps(naive_kernel_ms))"))
+        # the first calls are interact's initial one and the warm-up move: the timed moves are the last ones
+        return {"figure": figure_ms, "readout": readout_ms, "kernel": kernel_ms[-moves:]}
+    finally:
+        nb.shutdown_kernel()
+        context.close()
+
+
+def _load():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def _try_naive(browser, lab, moves, result):
+    try:
+        return _measure_naive(browser, lab, moves)
+    except Exception as error:  # a benchmark reports, it does not fail
+        result["skipped"].append(f"naive pattern: {type(error).__name__}: {error}".splitlines()[0])
+        return None
+
+
+def measure(moves=24, notebooks=None):
+    """Return {"explorers": [row, ...], "naive": row, "skipped": [...], "moves", "target_ratio"}.
+
+    A row: notebook, explorer, slider, moves, figure/readout median and p90 (ms, in the page), kernel_ms
+    (the whole ``update`` in the kernel, median), compute/draw/render medians, roundtrip_ms (figure − kernel)
+    and ratio (figure median / naive figure median). ``notebooks``: paths; default notebooks/NN_*.ipynb.
+    """
+    result = {"explorers": [], "naive": None, "skipped": [], "moves": moves, "target_ratio": TARGET_RATIO}
+    reason = labdriver.missing_browser_reason()
+    if reason:
+        result["skipped"].append(reason)
+        return result
+    from playwright.sync_api import sync_playwright
+
+    load_before = _load()
+    folder = labdriver.notebooks_dir()
+    paths = [Path(p) for p in notebooks] if notebooks else sorted(folder.glob("[0-9]*.ipynb"))
+    paths = [p for p in paths if p.name != NAIVE_NAME]
+    with (
+        labdriver.LabServer(folder, extra_notebooks={NAIVE_NAME: naive_notebook()}) as lab,
+        sync_playwright() as p,
+    ):
+        browser = labdriver.launch_browser(p)
+        naive_runs = []
+        try:
+            # the naive pattern before and after the explorers, so that both see the same machine load
+            naive_runs.append(_try_naive(browser, lab, moves, result))
+            for path in paths:
+                rows, problem = _measure_notebook(browser, lab, path.name, moves)
+                result["explorers"] += rows
+                if problem:
+                    result["skipped"].append(problem)
+            naive_runs.append(_try_naive(browser, lab, moves, result))
+        finally:
+            browser.close()
+    naive_runs = [run for run in naive_runs if run]
+    if naive_runs:
+        figure = [ms for run in naive_runs for ms in run["figure"]]
+        readout = [ms for run in naive_runs for ms in run["readout"]]
+        kernel = [ms for run in naive_runs for ms in run["kernel"]]
+        result["naive"] = _summarise(figure, readout, _median(kernel))
+        result["naive"]["runs_figure_median_ms"] = [_median(run["figure"]) for run in naive_runs]
+    result["load"] = (load_before, _load())
+    naive = result["naive"]["figure_median_ms"] if result["naive"] else float("nan")
+    for row in result["explorers"]:
+        row["ratio"] = row.get("figure_median_ms", float("nan")) / naive
+    return result
+
+
+def _ms(value):
+    return "–" if value != value else f"{value:.0f} ms"  # NaN → dash
+
+
+def table(result):
+    lines = [
+        "Page times: key press → new `<img>` src / new read-out text (MutationObserver, median and p90); "
+        f"kernel: the explorer's whole update, measured in the kernel; round trip = figure − kernel. "
+        f"{result['moves']} moves each (the naive pattern twice, before and after the explorers). "
+        f"Target: figure median ≤ {TARGET_RATIO} × naive. Load average (1 min) before / after: "
+        + " / ".join(f"{x:.1f}" for x in result.get("load", ()))
+        + f" on {os.cpu_count()} cores.",
+        "",
+        "| notebook | explorer (slider) | figure median | figure p90 | read-out median | read-out p90 "
+        "| kernel (model · artists · blit+PNG) | round trip | ratio to naive | target ≤ 0.5 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["explorers"]:
+        if "error" in r:
+            lines.append(f"| {r['notebook']} | {r['explorer']} | {r['error']} | | | | | | | |")
+            continue
+        verdict = "–" if r["ratio"] != r["ratio"] else ("met" if r["ratio"] <= TARGET_RATIO else "MISSED")
+        kernel = f"{_ms(r['kernel_ms'])} ({r['compute_ms']:.1f} · {r['draw_ms']:.1f} · {r['render_ms']:.1f})"
+        lines.append(
+            f"| {r['notebook'].removesuffix('.ipynb')} | {r['explorer']} ({r['slider']}) | "
+            f"{_ms(r['figure_median_ms'])} | {_ms(r['figure_p90_ms'])} | {_ms(r['readout_median_ms'])} | "
+            f"{_ms(r['readout_p90_ms'])} | {kernel} | {_ms(r['roundtrip_ms'])} | {r['ratio']:.2f} | {verdict} |"
+        )
+    n = result["naive"]
+    if n:
+        lines.append(
+            "| naive `interact` + pyplot | re-created figure (w; per run "
+            + " / ".join(_ms(x) for x in n.get("runs_figure_median_ms", []))
+            + f") | {_ms(n['figure_median_ms'])} | "
+            f"{_ms(n['figure_p90_ms'])} | {_ms(n['readout_median_ms'])} | {_ms(n['readout_p90_ms'])} | "
+            f"{_ms(n['kernel_ms'])} (whole callback) | {_ms(n['roundtrip_ms'])} | 1.00 | |"
+        )
+    for reason in result["skipped"]:
+        lines.append(f"\nNot measured: {reason}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(measure()))
