@@ -75,6 +75,8 @@ def test_readout_shows_hand_and_autograd_side_by_side(explorer):
     for label in ("z", "ŷ", "∂L/∂ŷ", "∂ŷ/∂z", "∂L/∂w₁", "∂L/∂w₂", "∂L/∂b", "hand", "autograd"):
         assert label in html
     assert html.count("-0.345404") == 2  # ∂L/∂w₂, hand and autograd
+    explorer.step()
+    assert "0.505757" in explorer.readout.value  # the exact w₁, which the slider shows rounded to 0.51
     assert "✓ hand = autograd" in html
 
 

@@ -367,6 +367,10 @@ class NeuronExplorer(Explorer):
             )
 
         rows = [
+            # the exact parameters: after a Step the sliders show them rounded to their step
+            row("w₁", state.w[0]),
+            row("w₂", state.w[1]),
+            row("b", state.b),
             row("z", trace.z.item()),
             row("ŷ = σ(z)", trace.y_hat.item()),
             row("L = (ŷ − y)²", trace.loss.item()),
