@@ -4,13 +4,15 @@ import itertools
 import warnings
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from backprop_helpers import sigmoid_circuit
-from backprop_helpers.graph import GraphDrawing, draw_graph, format_number, read_graph
+from backprop_helpers.graph import GraphDrawing, NumberText, draw_graph, format_number, read_graph
 
 
 @pytest.fixture(autouse=True)
@@ -264,3 +266,25 @@ def test_bad_input():
 )  # fmt: skip
 def test_format_number(value, text):
     assert format_number(value) == text
+
+
+def _ink_box(text_class, string):
+    """Rows and columns holding ink when ``string`` is drawn centred in a small Agg figure."""
+    figure = Figure(figsize=(2.0, 0.5), dpi=80)
+    FigureCanvasAgg(figure)
+    text = text_class(0.5, 0.5, string, ha="center", va="center", fontsize=8, transform=figure.transFigure)
+    figure.add_artist(text)
+    figure.canvas.draw()
+    ink = (np.asarray(figure.canvas.buffer_rgba())[:, :, :3] < 200).any(axis=2)
+    rows, columns = np.nonzero(ink)
+    return rows.min(), rows.max(), columns.min(), columns.max()
+
+
+@pytest.mark.parametrize("string", ["−0.2500", "∂ 0.1250", "1.234e+09", "?"])
+def test_number_text_draws_where_text_does(string):
+    # NumberText pastes cached glyphs (a slider move redraws 26 numbers); it must look like Text.draw's output
+    fast, slow = _ink_box(NumberText, string), _ink_box(Text, string)
+    assert np.abs(np.subtract(fast, slow)).max() <= 1, (fast, slow)
+    text = NumberText(0, 0, string)
+    text.set_text("0.5000")
+    assert isinstance(text, Text) and text.get_text() == "0.5000"
