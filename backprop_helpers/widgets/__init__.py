@@ -1,6 +1,7 @@
 """The explorers, one per notebook, all built on ``Explorer`` (see ``explorer.py`` for the contract)."""
 
 from backprop_helpers.widgets.autograd_explorer import AutogradExplorer
+from backprop_helpers.widgets.circuit_explorer import CircuitExplorer
 from backprop_helpers.widgets.explorer import Explorer
 from backprop_helpers.widgets.neuron_explorer import NeuronExplorer
 from backprop_helpers.widgets.perceptron_explorer import PerceptronExplorer
@@ -9,5 +10,6 @@ __all__ = [
     "Explorer",
     "NeuronExplorer",
     "AutogradExplorer",
+    "CircuitExplorer",
     "PerceptronExplorer",
 ]

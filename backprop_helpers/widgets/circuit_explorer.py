@@ -1,0 +1,187 @@
+"""Explorer of notebook 03: the sigmoid neuron as gates, its computation graph labelled with values and gradients.
+
+The gates are seed 003's staging (notebook 03, § "The sigmoid as four gates"):
+
+    z = w₀x₀ + w₁x₁ + b,   k = e^{−z},   h = 1 + k,   f = 1/h.
+
+A control change calls the package's ``sigmoid_circuit`` (the hand formulas: every local and upstream gradient),
+builds the same gates from autograd leaves (``circuit_autograd``) and relabels the drawn graph in place (the same
+figure, the same Text artists); the read-out is the gate table, local and upstream gradients side by side.
+
+Slider ranges: x₀, x₁ ∈ [−10, 10] and w₀, w₁, b ∈ [−5, 5], in steps of 0.1. Then z = w·x + b spans [−105, 105],
+so the corners reach z < −88.7, where k = e^{−z} overflows float32: ``sigmoid_circuit`` raises a ValueError and
+the explorer shows it as a message (the staged gates are not stable there; ``sigmoid`` is). Between
+z ≈ −44 and −88.7, h² overflows and ∂f/∂h = −1/h² rounds to 0: a warning says so.
+"""
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import torch
+
+from backprop_helpers.activations import sigmoid_grad
+from backprop_helpers.graph import draw_graph, format_number
+from backprop_helpers.neuron import CircuitTrace, sigmoid_circuit
+from backprop_helpers.widgets.explorer import Explorer
+
+__all__ = ["CircuitExplorer", "CircuitState", "circuit_autograd", "gate_rows"]
+
+X_RANGE = (-10.0, 10.0)
+W_RANGE = (-5.0, 5.0)
+B_RANGE = (-5.0, 5.0)
+FLOAT32_EXP_LIMIT = math.log(torch.finfo(torch.float32).max)  # 88.72: e^{−z} overflows for z below −88.72
+
+
+def circuit_autograd(x, w, b):
+    """The gates built from float32 leaves, every intermediate retained, after ``f.backward()``.
+
+    Returns
+    -------
+    f : the output tensor
+    tensors : dict display name → tensor, in the form ``draw_graph(f, names=tensors)`` takes
+    """
+    x0, x1, w0, w1, b = (torch.tensor(float(v), requires_grad=True) for v in (*x, *w, b))
+    w0x0 = w0 * x0
+    w1x1 = w1 * x1
+    wx = w0x0 + w1x1
+    z = wx + b
+    minus_z = -z
+    k = torch.exp(minus_z)
+    h = 1 + k
+    f = torch.reciprocal(h)  # f = 1/h; `1 / h` would record two nodes, reciprocal then ×1
+    tensors = {"x₀": x0, "x₁": x1, "w₀": w0, "w₁": w1, "b": b, "w₀x₀": w0x0, "w₁x₁": w1x1, "w·x": wx}
+    tensors |= {"z": z, "−z": minus_z, "k": k, "h": h, "f": f}
+    for tensor in tensors.values():
+        if not tensor.is_leaf:
+            tensor.retain_grad()
+    f.backward()
+    return f, tensors
+
+
+@dataclass(frozen=True)
+class CircuitState:
+    """What the explorer shows: the inputs, the hand trace and the autograd graph of the same gates."""
+
+    x: tuple
+    w: tuple
+    b: float
+    trace: CircuitTrace
+    output: torch.Tensor  # f of the autograd graph
+    tensors: dict  # name → tensor of that graph (with .grad retained)
+
+
+def gate_rows(trace, x, w):
+    """The gate table, output gate first, as strings with 4 decimals: (gate, forward value, local gradient,
+    upstream gradient ∂f/∂(output), upstream × local = ∂f/∂(input)). The z gate has one row per input."""
+
+    def num(value):
+        return format_number(float(value))
+
+    t = trace
+    rows = [
+        ("f = 1/h", f"f = {num(t.f)}", f"∂f/∂h = −1/h² = {num(t.df_dh)}", "∂f/∂f = 1", f"∂f/∂h = {num(t.df_dh)}"),
+        ("h = 1 + k", f"h = {num(t.h)}", f"∂h/∂k = {num(t.dh_dk)}", f"∂f/∂h = {num(t.df_dh)}",
+         f"∂f/∂k = {num(t.df_dk)}"),
+        ("k = e^(−z)", f"k = {num(t.k)}", f"∂k/∂z = −k = {num(t.dk_dz)}", f"∂f/∂k = {num(t.df_dk)}",
+         f"∂f/∂z = {num(t.df_dz)}"),
+    ]  # fmt: skip
+    # z = w₀x₀ + w₁x₁ + b: ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1, ∂z/∂xᵢ = wᵢ
+    inputs = [
+        ("w₀", "x₀", x[0], t.df_dw[0]), ("w₁", "x₁", x[1], t.df_dw[1]), ("b", "1", 1.0, t.df_db),
+        ("x₀", "w₀", w[0], t.df_dx[0]), ("x₁", "w₁", w[1], t.df_dx[1]),
+    ]  # fmt: skip
+    for i, (name, local_name, local, grad) in enumerate(inputs):
+        local_text = f"∂z/∂{name} = 1" if local_name == "1" else f"∂z/∂{name} = {local_name} = {num(local)}"
+        first = i == 0
+        rows.append(
+            (
+                "z = w·x + b" if first else "",
+                f"z = {num(t.z)}" if first else "",
+                local_text,
+                f"∂f/∂z = {num(t.df_dz)}" if first else "",
+                f"∂f/∂{name} = {num(grad)}",
+            )
+        )
+    return rows
+
+
+class CircuitExplorer(Explorer):
+    """Sliders for x₀, x₁, w₀, w₁, b; the labelled computation graph and the gate table follow them.
+
+    Defaults are seed 003's: x = (1, 2), w = (0.5, −0.3), b = 0.1. ``.state`` is a ``CircuitState``;
+    ``.drawing`` the ``GraphDrawing`` whose value and gradient texts are updated in place.
+    """
+
+    figsize = (9.45, 3.6)
+    readout_width = "100%"
+
+    def __init__(self, x=(1.0, 2.0), w=(0.5, -0.3), b=0.1):
+        x, w = tuple(float(v) for v in x), tuple(float(v) for v in w)
+        if len(x) != 2 or len(w) != 2:
+            raise ValueError(f"x and w must each hold two numbers; got {x!r} and {w!r}")
+        self._defaults = {"x0": x[0], "x1": x[1], "w0": w[0], "w1": w[1], "b": float(b)}
+        ranges = {"x0": X_RANGE, "x1": X_RANGE, "w0": W_RANGE, "w1": W_RANGE, "b": B_RANGE}
+        for name, value in self._defaults.items():
+            low, high = ranges[name]
+            if not low <= value <= high:
+                raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (the slider); got {value!r}")
+        self._ranges = ranges
+        super().__init__()
+        # the graph is wide: the gate table goes below it rather than beside it
+        for child in self.widget.children:
+            if isinstance(child, widgets.HBox) and self.image in child.children:
+                child.layout.flex_flow = "row wrap"
+
+    def _build_controls(self):
+        labels = {"x0": "x₀", "x1": "x₁", "w0": "w₀", "w1": "w₁", "b": "b"}
+        return {
+            name: widgets.FloatSlider(
+                value=value, min=self._ranges[name][0], max=self._ranges[name][1], step=0.1,
+                description=labels[name], readout_format=".1f", continuous_update=True,
+                layout=widgets.Layout(width="300px"),
+            )
+            for name, value in self._defaults.items()
+        }  # fmt: skip
+
+    def _build_figure(self, figure):
+        d = self._defaults
+        f, tensors = circuit_autograd((d["x0"], d["x1"]), (d["w0"], d["w1"]), d["b"])
+        self.drawing = draw_graph(f, ax=figure.add_axes((0, 0, 1, 1)), names=tensors)
+        self.animate(*self.drawing.texts)
+
+    def compute(self):
+        v = self.values()
+        x, w = (v["x0"], v["x1"]), (v["w0"], v["w1"])
+        trace = sigmoid_circuit(list(x), list(w), v["b"])  # ValueError when e^{−z} overflows: a message
+        output, tensors = circuit_autograd(x, w, v["b"])
+        return CircuitState(x=x, w=w, b=v["b"], trace=trace, output=output, tensors=tensors)
+
+    def _draw(self, state):
+        self.drawing.update_from(state.output, state.tensors)
+
+    def _readout(self, state):
+        head = ("gate", "forward value", "local gradient", "upstream ∂f/∂(output)", "upstream × local")
+        style = "padding:1px 12px 1px 0;text-align:left"
+        rows = [f"<tr>{''.join(f'<th style={style!r}>{h}</th>' for h in head)}</tr>"]
+        rows += [
+            f"<tr>{''.join(f'<td style={style!r}>{c}</td>' for c in row)}</tr>"
+            for row in gate_rows(state.trace, state.x, state.w)
+        ]
+        f = float(state.trace.f)
+        return (
+            "<div style='font-family:monospace;font-size:12px;line-height:1.35'>"
+            f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
+            f"σ′(z) = σ(1 − σ) = {format_number(f * (1 - f))}  (check: ∂f/∂z above)</div>"
+        )
+
+    def _check(self, state):
+        t = state.trace
+        exact = sigmoid_grad(t.z.detach().to(torch.float64)).item()  # σ′(z) in float64: > 0 for z > −745
+        if float(t.df_dz) == 0.0 and exact > 0:
+            return (
+                f"⚠ h = 1 + e^(−z) = {float(t.h):.3e}: h² overflows float32, so ∂f/∂h = −1/h² rounds to 0 and "
+                f"so does every gradient behind it, although σ′(z) = σ(1 − σ) = {exact:.3e}. The staged gates "
+                "lose the gradient for z below about −44."
+            )
+        return ""
