@@ -42,6 +42,10 @@ def as_float_tensor(value, name, *, allow_nonfinite=False):
             raise ValueError(
                 f"{name} must be a rectangular list of numbers; got {_describe(value)}"
             ) from error
+        except RuntimeError as error:  # numpy cannot convert tensors that require grad
+            raise TypeError(
+                f"{name} holds tensors that require grad; combine them with torch.stack to keep the graph"
+            ) from error
         if array.dtype == object or array.dtype.kind not in "biuf":
             raise TypeError(f"{name} must contain only real numbers; got {_describe(value)}")
         tensor = torch.as_tensor(array)

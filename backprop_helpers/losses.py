@@ -3,6 +3,8 @@
 Derived in notebook 01 (§ "The loss", MSE) and notebook 02 (§ "A neuron with binary cross-entropy").
 """
 
+import numbers
+
 import torch
 
 from backprop_helpers._inputs import as_float_tensor, check_same_shape
@@ -43,6 +45,8 @@ def bce_eps(dtype):
     The seed's eps = 1e-8 does nothing in float32, because 1 − 1e-8 rounds to exactly 1, so log(1 − ŷ)
     is still log(0) = −inf at ŷ = 1. Machine epsilon is the smallest eps for which 1 − eps < 1 in that dtype.
     """
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32; got {dtype!r}")
     return torch.finfo(dtype).eps
 
 
@@ -52,6 +56,8 @@ def _clamped(y_hat, y, eps):
             raise ValueError(f"{name} must lie in [0, 1] for binary cross-entropy; got values outside it")
     if eps is None:
         eps = bce_eps(y_hat.dtype)
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a float in (0, 0.5); got {type(eps).__name__} {eps!r}")
     if not (0 < eps < 0.5):
         raise ValueError(f"eps must be in (0, 0.5); got {eps!r}")
     return y_hat.clamp(eps, 1 - eps)

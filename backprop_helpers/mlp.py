@@ -50,6 +50,8 @@ def init_mlp(n_in, n_hidden, n_out, *, generator, dtype=None):
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
     dtype = dtype or torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype such as torch.float64; got {dtype!r}")
 
     def uniform(shape, fan_in):
         bound = 1 / math.sqrt(fan_in)
@@ -120,7 +122,7 @@ def mlp_backward(cache, y, *, loss="mse"):
     Each gradient has the shape of its parameter; keys match ``params`` so ``sgd_step`` can pair them.
     """
     check_choice(loss, "loss", MLP_LOSSES)
-    if not isinstance(cache, dict) or not {"X", "Z1", "A1", "Z2", "y_hat", "params"} <= set(cache):
+    if not isinstance(cache, dict) or not {"X", "Z1", "A1", "Z2", "y_hat", "params", "hidden"} <= set(cache):
         raise TypeError("cache must be the dict returned by mlp_forward")
     y_hat = cache["y_hat"]
     y = as_float_tensor(y, "y")
