@@ -1,0 +1,388 @@
+"""neuron_backward, sigmoid_circuit, sgd_step: against autograd, finite differences, optim.SGD, worked examples.
+
+Tolerances (float64): against autograd atol 1e-12, rtol 1e-9 (inputs keep |z| ≤ 10.5, so 1 − σ(z) ≥ 2.7e-5 and
+BCE's 1/(ŷ(1 − ŷ)) loses no more than ~1e-11 relative); against central differences (h = 1e-6) atol 1e-8,
+rtol 1e-6; sgd_step against optim.SGD exactly up to one rounding (atol 1e-15, rtol 1e-15).
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from backprop_helpers import NeuronTrace, neuron_backward, numerical_grad, sgd_step, sigmoid_circuit
+
+FAST = settings(max_examples=60, deadline=None)
+AUTOGRAD_TOL = {"atol": 1e-12, "rtol": 1e-9}
+FINITE_DIFF_TOL = {"atol": 1e-8, "rtol": 1e-6}
+F64 = torch.float64
+
+# (activation, loss): identity + bce is rejected (ŷ must be a probability), see test_bad_inputs.py
+COMBINATIONS = [("sigmoid", "mse"), ("sigmoid", "bce"), ("identity", "mse")]
+
+
+@st.composite
+def neuron_inputs(draw):
+    """x, w of one random length 1–3, scalar b of shape () or (1,), target y ∈ [0, 1]; float64, mixed signs."""
+    n = draw(st.integers(1, 3))
+    x = draw(arrays(np.float64, n, elements=st.floats(-2, 2)))
+    w = draw(arrays(np.float64, n, elements=st.floats(-1.5, 1.5)))
+    b_shape = draw(st.sampled_from([(), (1,)]))
+    b = np.full(b_shape, draw(st.floats(-1.5, 1.5)))
+    y = draw(st.floats(0, 1))
+    return torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), torch.tensor(y, dtype=F64)
+
+
+def random_neuron(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, generator=g, dtype=F64)
+    w = torch.randn(n, generator=g, dtype=F64) * 0.8
+    b = torch.randn(1, generator=g, dtype=F64)
+    y = torch.rand((), generator=g, dtype=F64)
+    return x, w, b, y
+
+
+def autograd_neuron(x, w, b, y, activation, loss):
+    """Every forward value and gradient of the neuron, by autograd on torch's own functions (not the package's)."""
+    leaves = {name: t.detach().clone().requires_grad_(True) for name, t in {"x": x, "w": w, "b": b}.items()}
+    z = (leaves["w"] * leaves["x"]).sum() + leaves["b"]
+    z.retain_grad()
+    y_hat = torch.sigmoid(z) if activation == "sigmoid" else z * 1  # * 1: a separate node to retain
+    y_hat.retain_grad()
+    target = y.reshape(y_hat.shape)
+    loss_value = F.mse_loss(y_hat, target) if loss == "mse" else F.binary_cross_entropy(y_hat, target)
+    loss_value.backward()
+    z_leaf = z.detach().clone().requires_grad_(True)
+    act = torch.sigmoid(z_leaf) if activation == "sigmoid" else z_leaf * 1
+    (dyhat_dz,) = torch.autograd.grad(act.sum(), z_leaf)
+    return {
+        "z": z.detach(),
+        "y_hat": y_hat.detach(),
+        "loss": loss_value.detach(),
+        "dL_dyhat": y_hat.grad,
+        "dyhat_dz": dyhat_dz,
+        "dL_dz": z.grad,
+        "dL_dw": leaves["w"].grad,
+        "dL_db": leaves["b"].grad,
+        "dL_dx": leaves["x"].grad,
+    }
+
+
+def assert_trace_matches(trace, reference, tol):
+    assert isinstance(trace, NeuronTrace)
+    for name, expected in reference.items():
+        value = getattr(trace, name)
+        assert value.shape == expected.shape or (name == "loss" and value.numel() == 1), name
+        torch.testing.assert_close(
+            value.reshape(expected.shape), expected, **tol, msg=lambda m, n=name: f"{n}: {m}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# neuron_backward
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize(("activation", "loss"), COMBINATIONS)
+def test_neuron_backward_matches_autograd(activation, loss, n):
+    x, w, b, y = random_neuron(n, seed=n)
+    trace = neuron_backward(x, w, b, y, activation=activation, loss=loss)
+    assert_trace_matches(trace, autograd_neuron(x, w, b, y, activation, loss), AUTOGRAD_TOL)
+
+
+@FAST
+@given(inputs=neuron_inputs(), combination=st.sampled_from(COMBINATIONS))
+def test_neuron_backward_matches_autograd_hypothesis(inputs, combination):
+    x, w, b, y = inputs
+    activation, loss = combination
+    trace = neuron_backward(x, w, b, y, activation=activation, loss=loss)
+    assert trace.z.shape == b.shape and trace.dL_db.shape == b.shape  # b's shape, () or (1,)
+    assert trace.dL_dw.shape == w.shape and trace.dL_dx.shape == x.shape
+    assert_trace_matches(trace, autograd_neuron(x, w, b, y, activation, loss), AUTOGRAD_TOL)
+
+
+@FAST
+@given(inputs=neuron_inputs(), combination=st.sampled_from(COMBINATIONS))
+def test_neuron_backward_matches_finite_differences_hypothesis(inputs, combination):
+    x, w, b, y = inputs
+    activation, loss = combination
+    trace = neuron_backward(x, w, b, y, activation=activation, loss=loss)
+
+    def loss_of(p):
+        return neuron_backward(p["x"], p["w"], p["b"], y, activation=activation, loss=loss).loss
+
+    reference = numerical_grad(loss_of, {"x": x, "w": w, "b": b})
+    torch.testing.assert_close(trace.dL_dw, reference["w"], **FINITE_DIFF_TOL)
+    torch.testing.assert_close(trace.dL_db, reference["b"], **FINITE_DIFF_TOL)
+    torch.testing.assert_close(trace.dL_dx, reference["x"], **FINITE_DIFF_TOL)
+
+
+def test_neuron_backward_worked_example_sigmoid_mse():
+    # z = 0.5·1 + (−0.25)·2 + 0 = 0;  ŷ = σ(0) = 0.5;  L = (0.5 − 1)² = 0.25
+    # ∂L/∂ŷ = 2(0.5 − 1) = −1;  ∂ŷ/∂z = 0.5·0.5 = 0.25;  ∂L/∂z = −1·0.25 = −0.25
+    # ∂L/∂w = −0.25·(1, 2) = (−0.25, −0.5);  ∂L/∂b = −0.25;  ∂L/∂x = −0.25·(0.5, −0.25) = (−0.125, 0.0625)
+    t = neuron_backward(torch.tensor([1.0, 2.0], dtype=F64), torch.tensor([0.5, -0.25], dtype=F64), 0.0, 1.0)
+    expected = {"z": 0.0, "y_hat": 0.5, "loss": 0.25, "dL_dyhat": -1.0, "dyhat_dz": 0.25, "dL_dz": -0.25}
+    for name, value in expected.items():
+        assert getattr(t, name).item() == pytest.approx(value, abs=1e-15), name
+    assert t.dL_dw.tolist() == pytest.approx([-0.25, -0.5], abs=1e-15)
+    assert t.dL_db.item() == pytest.approx(-0.25, abs=1e-15)
+    assert t.dL_dx.tolist() == pytest.approx([-0.125, 0.0625], abs=1e-15)
+
+
+def test_neuron_backward_worked_example_sigmoid_bce():
+    # the same z = 0, ŷ = 0.5, now y = 1 with BCE: L = −ln 0.5 = 0.693147
+    # ∂L/∂ŷ = (0.5 − 1)/(0.5·0.5) = −2;  ∂L/∂z = −2·0.25 = −0.5 = ŷ − y (the famous cancellation)
+    # ∂L/∂w = −0.5·(1, 2) = (−0.5, −1);  ∂L/∂b = −0.5
+    x, w = torch.tensor([1.0, 2.0], dtype=F64), torch.tensor([0.5, -0.25], dtype=F64)
+    t = neuron_backward(x, w, 0.0, 1.0, loss="bce")
+    assert t.loss.item() == pytest.approx(math.log(2), abs=1e-15)
+    assert t.dL_dyhat.item() == pytest.approx(-2.0, abs=1e-12)
+    assert t.dL_dz.item() == pytest.approx(-0.5, abs=1e-12)
+    assert t.dL_dw.tolist() == pytest.approx([-0.5, -1.0], abs=1e-12)
+    assert t.dL_db.item() == pytest.approx(-0.5, abs=1e-12)
+
+
+def test_neuron_backward_worked_example_identity_mse():
+    # z = 0.5·1 + (−0.25)·2 + 3 = 3;  ŷ = z = 3;  L = (3 − 1)² = 4;  ∂L/∂ŷ = 2·2 = 4;  ∂ŷ/∂z = 1
+    # ∂L/∂w = 4·(1, 2) = (4, 8);  ∂L/∂b = 4;  ∂L/∂x = 4·(0.5, −0.25) = (2, −1)
+    x, w = torch.tensor([1.0, 2.0], dtype=F64), torch.tensor([0.5, -0.25], dtype=F64)
+    t = neuron_backward(x, w, 3.0, 1.0, activation="identity")
+    assert (t.z.item(), t.y_hat.item(), t.loss.item(), t.dL_dyhat.item(), t.dyhat_dz.item()) == (
+        3,
+        3,
+        4,
+        4,
+        1,
+    )
+    assert t.dL_dw.tolist() == [4.0, 8.0]
+    assert t.dL_db.item() == 4.0
+    assert t.dL_dx.tolist() == [2.0, -1.0]
+
+
+def test_neuron_trace_as_dict_has_every_field():
+    t = neuron_backward([1.0, 2.0], [0.5, -0.25], 0.0, 1.0)
+    assert list(t.as_dict()) == [
+        "z",
+        "y_hat",
+        "loss",
+        "dL_dyhat",
+        "dyhat_dz",
+        "dL_dz",
+        "dL_dw",
+        "dL_db",
+        "dL_dx",
+    ]
+    assert t.as_dict()["dL_dw"] is t.dL_dw
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sigmoid_circuit
+
+
+def autograd_circuit(x, w, b):
+    """The seed-003 staging by autograd, with retain_grad on every intermediate, as the seed's Part 2."""
+    leaves = {name: t.detach().clone().requires_grad_(True) for name, t in {"x": x, "w": w, "b": b}.items()}
+    z = (leaves["w"] * leaves["x"]).sum() + leaves["b"]
+    k = torch.exp(-z)
+    h = 1 + k
+    f = 1 / h
+    for node in (z, k, h):
+        node.retain_grad()
+    f.backward()
+    # local gradients of single gates, each on its own leaf
+    k_leaf = k.detach().clone().requires_grad_(True)
+    (dh_dk,) = torch.autograd.grad(1 + k_leaf, k_leaf)
+    z_leaf = z.detach().clone().requires_grad_(True)
+    (dk_dz,) = torch.autograd.grad(torch.exp(-z_leaf), z_leaf)
+    return {
+        "z": z.detach(),
+        "k": k.detach(),
+        "h": h.detach(),
+        "f": f.detach(),
+        "df_dh": h.grad,
+        "df_dk": k.grad,
+        "df_dz": z.grad,
+        "df_dw": leaves["w"].grad,
+        "df_db": leaves["b"].grad,
+        "df_dx": leaves["x"].grad,
+        "dh_dk": dh_dk,
+        "dk_dz": dk_dz,
+    }
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_sigmoid_circuit_matches_autograd(n):
+    x, w, b, _ = random_neuron(n, seed=10 + n)
+    trace = sigmoid_circuit(x, w, b)
+    reference = autograd_circuit(x, w, b)
+    assert set(trace.as_dict()) == set(reference)
+    for name, expected in reference.items():
+        torch.testing.assert_close(
+            getattr(trace, name), expected, **AUTOGRAD_TOL, msg=lambda m, n=name: f"{n}: {m}"
+        )
+
+
+@FAST
+@given(inputs=neuron_inputs())
+def test_sigmoid_circuit_matches_autograd_and_neuron_hypothesis(inputs):
+    x, w, b, _ = inputs
+    trace = sigmoid_circuit(x, w, b)
+    reference = autograd_circuit(x, w, b)
+    for name, expected in reference.items():
+        torch.testing.assert_close(
+            getattr(trace, name), expected, **AUTOGRAD_TOL, msg=lambda m, n=name: f"{n}: {m}"
+        )
+    # the staged gates compute the same function as the one-step sigmoid: f = σ(z), ∂f/∂z = σ(1 − σ)
+    torch.testing.assert_close(trace.f, torch.sigmoid(trace.z), **AUTOGRAD_TOL)
+    torch.testing.assert_close(trace.df_dz, trace.f * (1 - trace.f), **AUTOGRAD_TOL)
+
+
+def test_sigmoid_circuit_matches_finite_differences():
+    x, w, b, _ = random_neuron(3, seed=5)
+    trace = sigmoid_circuit(x, w, b)
+    reference = numerical_grad(lambda p: sigmoid_circuit(p["x"], p["w"], p["b"]).f, {"x": x, "w": w, "b": b})
+    torch.testing.assert_close(trace.df_dw, reference["w"], **FINITE_DIFF_TOL)
+    torch.testing.assert_close(trace.df_db, reference["b"], **FINITE_DIFF_TOL)
+    torch.testing.assert_close(trace.df_dx, reference["x"], **FINITE_DIFF_TOL)
+
+
+def test_sigmoid_circuit_worked_example():
+    # z = 1·ln 3 + 0 = ln 3;  k = e^{−ln 3} = 1/3;  h = 1 + 1/3 = 4/3;  f = 3/4
+    # ∂f/∂h = −1/h² = −9/16;  ∂h/∂k = 1 so ∂f/∂k = −9/16;  ∂k/∂z = −k = −1/3 so ∂f/∂z = (−9/16)(−1/3) = 3/16
+    # 3/16 = σ(1 − σ) = 3/4 · 1/4 ✓;  ∂f/∂w = 3/16 · x = 3/16 · ln 3;  ∂f/∂b = 3/16;  ∂f/∂x = 3/16 · w = 3/16
+    ln3 = math.log(3)
+    t = sigmoid_circuit(
+        torch.tensor([ln3], dtype=F64), torch.tensor([1.0], dtype=F64), torch.tensor(0.0, dtype=F64)
+    )
+    expected = {
+        "z": ln3,
+        "k": 1 / 3,
+        "h": 4 / 3,
+        "f": 3 / 4,
+        "df_dh": -9 / 16,
+        "dh_dk": 1.0,
+        "df_dk": -9 / 16,
+        "dk_dz": -1 / 3,
+        "df_dz": 3 / 16,
+        "df_dw": 3 / 16 * ln3,
+        "df_db": 3 / 16,
+        "df_dx": 3 / 16,
+    }
+    for name, value in expected.items():
+        assert getattr(t, name).item() == pytest.approx(value, abs=1e-15), name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sgd_step
+
+
+def sgd_with_torch(params, grads, lr):
+    """The reference update: optim.SGD.step() on nn.Parameter copies with .grad set."""
+    parameters = {k: torch.nn.Parameter(v.detach().clone()) for k, v in params.items()}
+    for k, p in parameters.items():
+        p.grad = grads[k].detach().clone()
+    torch.optim.SGD(parameters.values(), lr=lr).step()
+    return {k: p.detach() for k, p in parameters.items()}
+
+
+@st.composite
+def params_and_grads(draw):
+    names = draw(st.lists(st.sampled_from(["w", "b", "W1", "b1"]), min_size=1, max_size=4, unique=True))
+    params, grads = {}, {}
+    for name in names:
+        shape = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+        values = arrays(np.float64, shape, elements=st.floats(-10, 10))
+        params[name] = torch.from_numpy(draw(values))
+        grads[name] = torch.from_numpy(draw(values))
+    return params, grads
+
+
+@FAST
+@given(pg=params_and_grads(), lr=st.floats(1e-3, 2.0))
+def test_sgd_step_matches_optim_sgd_hypothesis(pg, lr):
+    params, grads = pg
+    updated = sgd_step(params, grads, lr)
+    expected = sgd_with_torch(params, grads, lr)
+    assert set(updated) == set(params)
+    for name in params:
+        torch.testing.assert_close(updated[name], expected[name], atol=1e-15, rtol=1e-15)
+
+
+def test_sgd_step_worked_example():
+    # θ − lr·g:  2 − 0.25·(−4) = 2 + 1 = 3;  −1 − 0.25·2 = −1.5
+    updated = sgd_step(
+        {"w": torch.tensor([2.0, -1.0], dtype=F64)}, {"w": torch.tensor([-4.0, 2.0], dtype=F64)}, 0.25
+    )
+    assert updated["w"].tolist() == [3.0, -1.5]
+
+
+def test_sgd_step_returns_new_dict_and_leaves_inputs_alone():
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    params = {"w": w, "b": torch.tensor(0.5)}
+    grads = {"w": torch.tensor([0.5, 0.5]), "b": torch.tensor(-1.0), "unused": torch.tensor(3.0)}
+    before = {k: v.detach().clone() for k, v in params.items()}
+    grads_before = {k: v.clone() for k, v in grads.items()}
+    updated = sgd_step(params, grads, 0.1)
+    assert updated is not params and set(updated) == {"w", "b"}  # names follow params
+    assert params["w"] is w and set(params) == {"w", "b"}
+    for k in params:
+        assert torch.equal(params[k].detach(), before[k])
+    for k in grads:
+        assert torch.equal(grads[k], grads_before[k])
+    assert w.grad is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# inputs: dtypes and no mutation
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "b", "y", "dtype"),
+    [
+        pytest.param(0.5, -1.0, 0.25, 1, torch.float32, id="python-numbers"),
+        pytest.param([0.5, 3.0], [0.5, -1.2], [0.7], 1.0, torch.float32, id="lists"),
+        pytest.param(
+            np.array([0.5, 3.0]), np.array([0.5, -1.2]), np.float64(0.7), 1.0, torch.float64, id="numpy"
+        ),
+        pytest.param(
+            torch.tensor([0.5, 3.0], dtype=F64),
+            torch.tensor([0.5, -1.2], dtype=F64),
+            torch.tensor(0.7, dtype=F64),
+            torch.tensor(1.0, dtype=F64),
+            torch.float64,
+            id="float64",
+        ),
+        pytest.param(
+            torch.tensor([1, 4]), torch.tensor([1.0, 1.0]), 0, torch.tensor(0), torch.float32, id="ints"
+        ),
+    ],
+)
+def test_accepts_numbers_lists_and_tensors(x, w, b, y, dtype):
+    trace = neuron_backward(x, w, b, y)
+    circuit = sigmoid_circuit(x, w, b)
+    for value in [*trace.as_dict().values(), *circuit.as_dict().values()]:
+        assert isinstance(value, torch.Tensor) and value.dtype == dtype
+    updated = sgd_step({"w": w, "b": b}, {"w": trace.dL_dw, "b": trace.dL_db.reshape(np.shape(b))}, 0.1)
+    assert updated["w"].dtype == dtype
+
+
+@pytest.mark.parametrize(("activation", "loss"), COMBINATIONS)
+def test_neuron_functions_do_not_mutate_inputs(activation, loss):
+    x = torch.tensor([0.5, 3.0], dtype=F64, requires_grad=True)
+    w = torch.tensor([0.5, -1.2], dtype=F64, requires_grad=True)
+    b = torch.tensor([0.7], dtype=F64, requires_grad=True)
+    y = torch.tensor(1.0, dtype=F64)
+    inputs = {"x": x, "w": w, "b": b, "y": y}
+    before = {k: v.detach().clone() for k, v in inputs.items()}
+    neuron_backward(x, w, b, y, activation=activation, loss=loss)
+    sigmoid_circuit(x, w, b)
+    for name, value in inputs.items():
+        assert torch.equal(value.detach(), before[name]), name
+        assert value.grad is None, name
+    assert y.shape == ()  # y was reshaped to b's shape inside, not in place
