@@ -18,6 +18,7 @@ from backprop_helpers.exercises.single_neuron import (
     check_dL_dyhat,
     check_w2_after_step,
 )
+from backprop_helpers.exercises.xor import check_db2, check_dW1_shape, check_linear_xor_loss
 
 __all__ = [
     "Feedback",
@@ -35,4 +36,7 @@ __all__ = [
     "check_perceptron_update",
     "check_batch_bias_gradient",
     "check_largest_stable_lr",
+    "check_dW1_shape",
+    "check_db2",
+    "check_linear_xor_loss",
 ]

@@ -1,0 +1,133 @@
+"""Exercises of notebook 05 (XOR): a gradient's shape, db2 on a tiny batch, and why a linear model fails.
+
+Each ``check_…`` takes the learner's answer and returns a ``Feedback``: ✓, or a hint that names the likely
+mistake (a transposed shape, the batch dimension kept, σ′ or the 1/N forgotten, the sum of squares instead
+of the mean…) without giving the answer. Expected values are computed here from the problem data, never
+typed in.
+"""
+
+import numbers
+
+import torch
+
+from backprop_helpers.data import xor_data
+from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.losses import mse_grad
+from backprop_helpers.mlp import init_mlp
+
+__all__ = [
+    "SHAPE_PROBLEM",
+    "DB2_PROBLEM",
+    "check_dW1_shape",
+    "check_db2",
+    "check_linear_xor_loss",
+]
+
+# Exercise 1: a 2 → 3 → 1 network (nn.Linear convention) on a batch of 4 samples: what shape has dW1?
+SHAPE_PROBLEM = {"n_samples": 4, "n_in": 2, "n_hidden": 3, "n_out": 1}
+# Exercise 2: the output layer on a batch of three samples, MSE (mean over the batch): ∂L/∂b2 from ŷ and y.
+DB2_PROBLEM = {"y_hat": (0.8, 0.3, 0.6), "y": (1.0, 0.0, 1.0)}
+
+
+def _as_shape(answer):
+    if isinstance(answer, torch.Size):
+        return tuple(answer)
+    if isinstance(answer, (tuple, list)) and all(
+        isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer
+    ):
+        return tuple(int(n) for n in answer)
+    return None
+
+
+def check_dW1_shape(answer):
+    """Exercise 1: the shape of dW1 = ∂L/∂W1 for ``SHAPE_PROBLEM`` (a tuple such as ``(5, 7)``).
+
+    The gradient of a parameter has the parameter's shape; W1 follows ``nn.Linear(n_in, n_hidden).weight``.
+    """
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, "No answer yet for the shape of dW1: replace the placeholder with a tuple.")
+    shape = _as_shape(answer)
+    if shape is None:
+        return Feedback(False, f"The shape of dW1 should be a tuple of ints, like (5, 7); got {answer!r}.")
+    p = SHAPE_PROBLEM
+    n, d, h, o = p["n_samples"], p["n_in"], p["n_hidden"], p["n_out"]
+    params = init_mlp(d, h, o, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    expected = tuple(params["W1"].shape)  # (h, d), computed, not typed
+    if shape == expected:
+        return Feedback(True, "✓ The shape of dW1 is right: a gradient always has its parameter's shape.")
+    mistakes = {
+        (d, h): "that is W1 transposed. nn.Linear stores weight as (out_features, in_features): "
+        "one row per hidden unit.",
+        (n, h): "that is the shape of Z1 and A1 (one row per sample). dW1 = dZ1ᵀX sums over the samples, "
+        "so the batch size does not appear in it.",
+        (n, d): "that is the shape of the input X. dW1 belongs to the weights, not to the data.",
+        (h,): "that is the shape of b1 and db1 (one number per hidden unit). W1 has a second dimension.",
+        (o, h): "that is W2 and dW2, the output layer. W1 connects the inputs to the hidden units.",
+        (n, h, d): "close: that is one gradient per sample. The loss is a mean over the batch, so the "
+        "per-sample gradients are summed into one, of W1's shape.",
+    }
+    if shape in mistakes:
+        return Feedback(False, f"✗ The shape of dW1: {mistakes[shape]}")
+    return Feedback(
+        False,
+        "✗ The shape of dW1: not right yet. A gradient has the shape of its parameter: what shape is W1?",
+    )
+
+
+def check_db2(answer):
+    """Exercise 2: ∂L/∂b2 for L = mean((ŷ − y)²), ŷ = σ(Z2), at ``DB2_PROBLEM`` (one number)."""
+    y_hat = torch.tensor(DB2_PROBLEM["y_hat"], dtype=torch.float64).reshape(-1, 1)  # (N, 1)
+    y = torch.tensor(DB2_PROBLEM["y"], dtype=torch.float64).reshape(-1, 1)
+    n = y.numel()
+    residual = y_hat - y
+    slope = y_hat * (1 - y_hat)  # σ′(Z2) written with ŷ = σ(Z2)
+    dZ2 = mse_grad(y_hat, y) * slope  # (N, 1): 2(ŷ − y)/N ⊙ σ′(Z2)
+    expected = dZ2.sum().item()  # b2 is added to every row: its gradients add up
+    mistakes = [
+        (
+            (2 * residual / n).sum().item(),
+            "σ′(Z2) = ŷ(1 − ŷ) is missing: ŷ = σ(Z2), so ∂ŷ/∂Z2 is a factor too.",
+        ),
+        ((2 * residual * slope).sum().item(), "nn.MSELoss is a mean: each sample's term carries a 1/N."),
+        ((residual * slope / n).sum().item(), "the factor 2 of d(ŷ − y)²/dŷ = 2(ŷ − y) is missing."),
+        (
+            dZ2.mean().item(),
+            "b2 is added to every sample, so its gradients add up over the batch (a sum); the 1/N of the "
+            "mean is already inside dZ2.",
+        ),
+        (dZ2[0, 0].item(), "that is the first sample's share: add up every sample's dZ2."),
+    ]
+    return check_number(answer, expected, name="∂L/∂b2", rtol=1e-3, atol=1e-6, mistakes=mistakes)
+
+
+def _best_linear_fit():
+    """Least squares ŷ = w·x + b on the four XOR points: (w, b, mean squared error)."""
+    X, y = xor_data(torch.float64)
+    design = torch.cat([X, torch.ones(4, 1, dtype=torch.float64)], dim=1)  # (4, 3): x₁, x₂, 1
+    solution = torch.linalg.lstsq(design, y).solution  # (3, 1)
+    mse = ((design @ solution - y) ** 2).mean().item()
+    return solution[:2, 0], solution[2, 0].item(), mse
+
+
+def check_linear_xor_loss(answer):
+    """Exercise 3: the smallest MSE that a linear model ŷ = w₁x₁ + w₂x₂ + b can reach on the four XOR points
+    (one number; the expected value is the least-squares fit's loss)."""
+    _, b, expected = _best_linear_fit()
+    mistakes = [
+        (
+            0.0,
+            "zero would need a plane through all four targets: the points (0,0), (0,1) and (1,0) fix w and b, "
+            "and then (1,1) comes out wrong.",
+        ),
+        (
+            b,
+            "that is the best prediction ŷ itself, not the loss. Square the error at each point, then average.",
+        ),
+        (4 * expected, "that is the sum of the four squared errors: MSE is their mean."),
+        (
+            1 / 6,
+            "that is where a network with one hidden unit gets stuck (it bends the plane along one line). "
+            "Here ŷ = w·x + b is a plane: by symmetry, which constant does the best plane predict?",
+        ),
+    ]
+    return check_number(answer, expected, name="the smallest MSE", rtol=1e-3, atol=1e-6, mistakes=mistakes)

@@ -1,0 +1,145 @@
+"""Notebook 05's exercises: the right answer passes, each typical mistake gets its own hint, and no hint gives
+the answer away. The expected values are recomputed here independently (nn.Linear, autograd, numpy)."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from backprop_helpers.exercises import check_db2, check_dW1_shape, check_linear_xor_loss
+from backprop_helpers.exercises.xor import DB2_PROBLEM, SHAPE_PROBLEM
+
+
+def expected_dW1_shape():
+    p = SHAPE_PROBLEM
+    return tuple(nn.Linear(p["n_in"], p["n_hidden"]).weight.shape)  # (out_features, in_features)
+
+
+def expected_db2():
+    """∂L/∂b2 by autograd: ŷ = σ(z + b2) at b2 = 0 with z = logit(ŷ), L = mean((ŷ − y)²)."""
+    y_hat = torch.tensor(DB2_PROBLEM["y_hat"], dtype=torch.float64)
+    y = torch.tensor(DB2_PROBLEM["y"], dtype=torch.float64)
+    b2 = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    logits = torch.log(y_hat / (1 - y_hat))
+    loss = ((torch.sigmoid(logits + b2) - y) ** 2).mean()
+    (grad,) = torch.autograd.grad(loss, b2)
+    # by hand: 2(ŷ − y)/3 · ŷ(1 − ŷ) = (−0.4/3·0.16, 0.6/3·0.21, −0.8/3·0.24) = (−0.021333, 0.042, −0.064),
+    # summed: −0.043333
+    assert grad.item() == pytest.approx(-0.043333, abs=1e-6)
+    return grad.item()
+
+
+def expected_linear_loss():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array([0, 1, 1, 0], dtype=float)
+    A = np.column_stack([X, np.ones(4)])
+    solution, *_ = np.linalg.lstsq(A, y, rcond=None)
+    return float(np.mean((A @ solution - y) ** 2))
+
+
+# -- exercise 1: the shape of dW1 ------------------------------------------------------------------------
+
+
+def test_dW1_shape_right_answer():
+    assert expected_dW1_shape() == (3, 2)
+    for answer in ((3, 2), [3, 2], torch.Size([3, 2]), torch.zeros(3, 2).shape):
+        feedback = check_dW1_shape(answer)
+        assert feedback.ok, answer
+        assert feedback.message.startswith("✓")
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ((2, 3), "transposed"),
+        ((4, 3), "batch size does not appear"),
+        ((4, 2), "shape of the input X"),
+        ((3,), "shape of b1"),
+        ((1, 3), "W2"),
+        ((4, 3, 2), "one gradient per sample"),
+        ((5, 5), "what shape is W1"),
+    ],
+)
+def test_dW1_shape_mistakes_get_their_hint(answer, hint):
+    feedback = check_dW1_shape(answer)
+    assert not feedback.ok
+    assert hint in feedback.message
+    assert "(3, 2)" not in feedback.message and "3, 2" not in feedback.message
+
+
+@pytest.mark.parametrize("answer", [None, ...])
+def test_dW1_shape_not_answered(answer):
+    feedback = check_dW1_shape(answer)
+    assert not feedback.ok and "No answer yet" in feedback.message
+
+
+@pytest.mark.parametrize("answer", ["3x2", 6, (3.0, 2.0), (True, 2)])
+def test_dW1_shape_wrong_type(answer):
+    feedback = check_dW1_shape(answer)
+    assert not feedback.ok and "tuple of ints" in feedback.message
+
+
+# -- exercise 2: db2 -----------------------------------------------------------------------------------
+
+
+def test_db2_right_answer():
+    expected = expected_db2()
+    assert check_db2(expected).ok
+    assert check_db2(round(expected, 4)).ok  # four decimals are enough
+    assert check_db2(torch.tensor(expected)).ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (-0.2, "σ′(Z2)"),  # no σ′: Σ 2(ŷ − y)/N = 2(−0.3)/3
+        (-0.13, "1/N"),  # no mean: Σ 2(ŷ − y)·σ′
+        (-0.021667, "factor 2"),  # Σ (ŷ − y)·σ′ / N
+        (-0.014444, "a sum"),  # dZ2 averaged instead of summed
+        (-0.021333, "first sample"),
+        (0.043333, "sign is flipped"),
+        (-0.5, "too large"),
+    ],
+)
+def test_db2_mistakes_get_their_hint(answer, hint):
+    feedback = check_db2(answer)
+    assert not feedback.ok
+    assert hint in feedback.message
+    assert "0433" not in feedback.message and "043" not in feedback.message
+
+
+def test_db2_not_answered():
+    assert "No answer yet" in check_db2(None).message
+
+
+# -- exercise 3: the linear model's smallest MSE on XOR ------------------------------------------------
+
+
+def test_linear_loss_right_answer():
+    expected = expected_linear_loss()
+    assert expected == pytest.approx(0.25)
+    assert check_linear_xor_loss(expected).ok
+    assert check_linear_xor_loss(1 / 4).ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (0, "plane through all four"),
+        (0.5, "prediction ŷ itself"),
+        (1.0, "sum of the four squared errors"),
+        (1 / 6, "one hidden unit"),
+        (0.3, "too large"),
+    ],
+)
+def test_linear_loss_mistakes_get_their_hint(answer, hint):
+    feedback = check_linear_xor_loss(answer)
+    assert not feedback.ok
+    assert hint in feedback.message
+    assert "0.25" not in feedback.message and "¼" not in feedback.message and "1/4" not in feedback.message
+
+
+def test_no_hint_for_a_right_answer_is_reached_by_a_mistake_value():
+    # the mistakes' values must differ from the answer, or a right answer could get a hint
+    assert check_linear_xor_loss(expected_linear_loss()).message.startswith("✓")
+    assert check_db2(expected_db2()).message.startswith("✓")
