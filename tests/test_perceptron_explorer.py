@@ -198,15 +198,3 @@ def test_gradient_descent_path_rejects_bad_settings(kwargs, match):
     settings = {"lr": 0.01, "steps": 3, **kwargs}
     with pytest.raises(ValueError, match=match):
         gradient_descent_path(X, W0, B, Y, **settings)
-
-
-def test_update_is_fast(explorer):
-    import statistics
-    import time
-
-    times = []
-    for i in range(20):
-        start = time.perf_counter()
-        explorer.controls["lr"].value = 0.01 if i % 2 else 0.012
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.2  # generous for a shared CI core; the target (30 ms) is benchmarked
