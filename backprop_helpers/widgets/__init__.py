@@ -5,6 +5,7 @@ from backprop_helpers.widgets.circuit_explorer import CircuitExplorer
 from backprop_helpers.widgets.explorer import Explorer
 from backprop_helpers.widgets.neuron_explorer import NeuronExplorer
 from backprop_helpers.widgets.perceptron_explorer import PerceptronExplorer
+from backprop_helpers.widgets.xor_explorer import XORExplorer
 
 __all__ = [
     "Explorer",
@@ -12,4 +13,5 @@ __all__ = [
     "AutogradExplorer",
     "CircuitExplorer",
     "PerceptronExplorer",
+    "XORExplorer",
 ]

@@ -1,0 +1,233 @@
+"""XORExplorer, driven headless: training is the package's hand backprop (checked against a plain loop and
+against autograd), one hidden unit fails and two succeed, controls reset or not as they should, the figure is
+kept and redrawn every few epochs, and extreme settings give a message, never an exception."""
+
+import dataclasses
+
+import pytest
+import torch
+
+import backprop_helpers.widgets.xor_explorer as xor_explorer_module
+from backprop_helpers.checking import autograd_grads, compare_grads
+from backprop_helpers.data import xor_data
+from backprop_helpers.losses import mse
+from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward
+from backprop_helpers.neuron import sgd_step
+from backprop_helpers.widgets import XORExplorer
+from backprop_helpers.widgets.xor_explorer import XORState
+
+
+def reference_run(hidden_units, activation, lr, seed, epochs):
+    """The training loop written out: what the explorer must reproduce exactly."""
+    X, y = xor_data(torch.float64)
+    params = init_mlp(2, hidden_units, 1, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    losses = []
+    for _ in range(epochs):
+        y_hat, cache = mlp_forward(X, params, hidden=activation)
+        losses.append(mse(y_hat, y).item())
+        params = sgd_step(params, mlp_backward(cache, y, loss="mse"), lr)
+    y_hat, _ = mlp_forward(X, params, hidden=activation)
+    losses.append(mse(y_hat, y).item())
+    return params, losses
+
+
+@pytest.fixture
+def explorer():
+    return XORExplorer()
+
+
+def test_defaults_are_notebook_05s_network(explorer):
+    state = explorer.state
+    assert isinstance(state, XORState)
+    assert (state.hidden_units, state.activation, state.lr, state.seed) == (4, "tanh", 1.0, 0)
+    assert explorer.controls["epochs"].value == 1000
+    assert state.epoch == 0 and len(state.losses) == 1
+    initial = init_mlp(2, 4, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for name, value in initial.items():
+        assert torch.equal(state.params[name], value), name
+    X, y = xor_data(torch.float64)
+    y_hat, _ = mlp_forward(X, initial, hidden="tanh")
+    assert state.losses[0] == mse(y_hat, y).item()
+    assert torch.equal(state.y_hat, y_hat.reshape(-1))
+    assert state.grid.shape == (60, 60)
+    assert explorer.message == ""
+    assert "epoch 0" in explorer.readout.value
+
+
+def test_training_is_the_hand_backprop_loop(explorer):
+    explorer.controls["lr"].value = 0.5
+    state = explorer.train(epochs=37)
+    params, losses = reference_run(4, "tanh", explorer.controls["lr"].value, 0, 37)
+    assert state.epoch == 37
+    assert state.losses == pytest.approx(losses, rel=1e-14, abs=0)
+    for name in params:
+        assert torch.allclose(state.params[name], params[name], rtol=1e-14, atol=0), name
+
+
+def test_hand_gradients_at_the_trained_weights_match_autograd(explorer):
+    state = explorer.train(epochs=100)
+    X, y = xor_data(torch.float64)
+    _, cache = mlp_forward(X, state.params, hidden="tanh")
+    manual = mlp_backward(cache, y, loss="mse")
+
+    def loss(p):
+        return ((torch.sigmoid(torch.tanh(X @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"]) - y) ** 2).mean()
+
+    assert compare_grads(manual, autograd_grads(loss, state.params), rtol=1e-10, atol=1e-13).ok
+
+
+def test_default_training_solves_xor_and_keeps_the_figure(explorer):
+    figure, png = explorer.figure, explorer.image.value
+    explorer.controls["train"].click()
+    state = explorer.state
+    assert state.epoch == 1000
+    assert state.solved and state.loss < 0.01
+    assert (state.y_hat >= 0.5).to(torch.int64).tolist() == [0, 1, 1, 0]
+    assert explorer.figure is figure
+    assert explorer.image.value != png
+    assert explorer.progress.value == explorer.progress.max == 1000
+    assert explorer.message == ""
+    assert "solved" in explorer.readout.value
+    assert not explorer.controls["train"].disabled
+
+
+def test_figure_is_refreshed_every_few_epochs_not_every_epoch(explorer, monkeypatch):
+    renders = []
+    original = explorer.render
+    monkeypatch.setattr(explorer, "render", lambda: renders.append(explorer.state.epoch) or original())
+    explorer.train(epochs=400)
+    # frames = 20: every 400 // 20 = 20 epochs during the run, then once at the end
+    assert renders == [*range(20, 400, 20), 400]
+
+
+def test_one_hidden_unit_fails_two_succeed(explorer):
+    explorer.controls["hidden"].value = 1
+    for seed in (0, 1):
+        explorer.controls["seed"].value = seed
+        state = explorer.train(epochs=1000)
+        assert not state.solved, seed
+        assert state.loss > 0.1  # one monotone unit: stuck near 1/6 with one point wrong
+        assert "one hidden unit" in explorer.readout.value
+    explorer.controls["hidden"].value = 2
+    explorer.controls["seed"].value = 0
+    state = explorer.train(epochs=1000)
+    assert state.solved and state.loss < 0.01
+
+
+@pytest.mark.parametrize(("name", "value"), [("hidden", 6), ("activation", "sigmoid"), ("seed", 7)])
+def test_changing_the_network_resets_training(explorer, name, value):
+    explorer.train(epochs=20)
+    explorer.controls[name].value = value
+    state = explorer.state
+    assert state.epoch == 0 and explorer.progress.value == 0
+    h = explorer.controls["hidden"].value
+    initial = init_mlp(2, h, 1, generator=torch.Generator().manual_seed(explorer.controls["seed"].value),
+                       dtype=torch.float64)  # fmt: skip
+    assert state.params["W1"].shape == (h, 2)
+    assert torch.equal(state.params["W1"], initial["W1"])
+    assert state.activation == explorer.controls["activation"].value
+
+
+def test_changing_lr_keeps_the_trained_weights(explorer):
+    explorer.train(epochs=20)
+    explorer.controls["lr"].value = 0.3
+    assert explorer.state.epoch == 20 and explorer.state.lr == pytest.approx(0.3)
+    explorer.train(epochs=10)
+    assert explorer.state.epoch == 30
+
+
+def test_step_and_reset_buttons(explorer):
+    explorer.controls["step"].click()
+    explorer.controls["step"].click()
+    assert explorer.state.epoch == 2
+    params, _ = reference_run(4, "tanh", 1.0, 0, 2)
+    assert torch.allclose(explorer.state.params["W2"], params["W2"], rtol=1e-14, atol=0)
+    before = explorer.image.value
+    explorer.controls["reset"].click()
+    state = explorer.state
+    assert state.epoch == 0
+    assert torch.equal(state.params["W2"], reference_run(4, "tanh", 1.0, 0, 0)[0]["W2"])
+    assert explorer.image.value != before
+
+
+def test_epochs_control_sets_the_loss_axis_before_training_only(explorer):
+    ax = explorer._ax_loss
+    explorer.controls["epochs"].value = 300
+    assert ax.get_xlim() == (0, 300)
+    explorer.train(epochs=100)
+    explorer.controls["epochs"].value = 500
+    assert ax.get_xlim() == (0, 300)  # a run in progress keeps its axis
+    explorer.train(epochs=300)
+    assert ax.get_xlim() == (0, 400)  # grown to hold the whole history
+    explorer.reset()
+    assert ax.get_xlim() == (0, 500)
+
+
+def test_too_large_learning_rate_gives_a_message_not_an_exception(explorer):
+    lr = explorer.controls["lr"]
+    lr.value = lr.base**lr.max  # the slider's largest value, 10²
+    explorer.train(epochs=100)
+    state = explorer.state
+    assert state.lr == 100.0
+    assert state.loss > state.losses[0]
+    assert "too large" in explorer.message
+    assert "⚠" in explorer.message
+
+
+def test_non_finite_training_stops_with_a_message(explorer, monkeypatch):
+    explorer.train(epochs=5)
+    good = explorer.state.params
+
+    def exploding_step(params, grads, lr):
+        return {k: v * float("inf") for k, v in params.items()}
+
+    monkeypatch.setattr(xor_explorer_module, "sgd_step", exploding_step)
+    state = explorer.train(epochs=10)  # no exception
+    assert "diverged at epoch 6" in explorer.message
+    assert state.epoch == 5
+    for name in good:
+        assert torch.equal(state.params[name], good[name])  # the last finite weights are kept
+    assert not explorer.controls["train"].disabled
+    explorer.train(epochs=10)  # still stopped until Reset
+    assert explorer.state.epoch == 5 and "diverged" in explorer.message
+    monkeypatch.undo()
+    explorer.reset()
+    assert explorer.message == ""
+
+
+def test_dead_relu_units_are_flagged():
+    explorer = XORExplorer(hidden_units=1, activation="relu", seed=1)  # seed 1: the unit is off at all points
+    assert not bool((explorer.state.hidden_activations > 0).any())
+    assert "dead" in explorer.message
+
+
+def test_a_saturated_output_is_flagged(explorer):
+    explorer.train(epochs=5)
+    state = explorer.state
+    saturated = dataclasses.replace(
+        state,
+        losses=(0.5, *state.losses[1:-1], 0.5),
+        y_hat=torch.tensor([1.0, 1.0, 1.0, 1.0], dtype=torch.float64),
+    )
+    assert "saturated" in explorer._check(saturated)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"hidden_units": 0}, {"hidden_units": 9}, {"activation": "gelu"}, {"lr": 0.0}, {"lr": 1e3}, {"seed": -1},
+     {"epochs": 10}],
+)  # fmt: skip
+def test_bad_constructor_arguments(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs)).split("_")[0]):
+        XORExplorer(**kwargs)
+
+
+def test_train_rejects_bad_epochs(explorer):
+    with pytest.raises(ValueError, match="epochs must be a positive int"):
+        explorer.train(epochs=0)
+
+
+def test_static_picture_for_viewers_without_widgets(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("XORExplorer")
+    assert bundle["image/png"]
