@@ -281,8 +281,9 @@ def read_graph(tensor, names=None):
 class GraphDrawing:
     """What ``draw_graph`` returns: the nodes (with their artists), the edges, and ways to relabel in place.
 
-    ``update``/``update_from``/``refresh`` only call ``set_text`` on the value and gradient texts (``.texts``),
-    so an explorer can mark those animated (``set_animated()``) and blit them; boxes and arrows stay put.
+    ``update``/``update_from``/``refresh`` only call ``set_text`` on the value and gradient texts (``.texts``,
+    ``NumberText``: a ``Text`` that draws fast), so an explorer can mark those animated (``set_animated()``) and
+    blit them; boxes, titles and arrows stay put.
     """
 
     nodes: list
