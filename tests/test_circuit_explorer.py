@@ -1,8 +1,5 @@
 """CircuitExplorer, driven headless: sliders → state (hand trace and autograd), graph labels in place, messages."""
 
-import statistics
-import time
-
 import ipywidgets as widgets
 import pytest
 import torch
@@ -151,14 +148,3 @@ def test_bad_constructor_arguments():
         CircuitExplorer(x=(11.0, 2.0))
     with pytest.raises(ValueError, match="two numbers"):
         CircuitExplorer(w=(0.5, -0.3, 1.0))
-
-
-def test_update_is_fast_enough(explorer):
-    # CPU time of a control change (state + artists + Agg blit + PNG); the target is well under 30 ms,
-    # asserted loosely here because the test machines are shared.
-    times = []
-    for i in range(12):
-        start = time.process_time()
-        explorer.controls["w1"].value = [0.1, 0.2][i % 2]
-        times.append(time.process_time() - start)
-    assert statistics.median(times) < 0.1
