@@ -236,8 +236,8 @@ class XORExplorer(Explorer):
         if change["owner"] in (controls["hidden"], controls["activation"], controls["seed"]):
             self.reset()  # a new network: the trained weights belong to the old one
             return
-        if change["owner"] is controls["epochs"] and len(self._losses) == 1:
-            self._set_xmax(change["new"])
+        # lr and epochs act on the next Train press; the loss axis is rescaled then, not on every slider
+        # tick (a new axis range means a full redraw instead of a blit)
         self.update()
 
     def compute(self):
