@@ -354,6 +354,7 @@ def measure(moves=24, notebooks=None):
     paths = [Path(p) for p in notebooks] if notebooks else sorted(folder.glob("[0-9]*.ipynb"))
     paths = [p for p in paths if p.name != NAIVE_NAME]
     with (
+        labdriver.stop_on_sigterm(),
         labdriver.LabServer(folder, extra_notebooks={NAIVE_NAME: naive_notebook()}) as lab,
         sync_playwright() as p,
     ):

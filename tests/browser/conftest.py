@@ -5,7 +5,14 @@ Without Chromium (or Playwright) the tests skip with a message saying how to ins
 """
 
 import pytest
-from labdriver import LabServer, launch_browser, missing_browser_reason, notebooks_dir, running_in_ci
+from labdriver import (
+    LabServer,
+    launch_browser,
+    missing_browser_reason,
+    notebooks_dir,
+    running_in_ci,
+    stop_on_sigterm,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,5 +43,5 @@ def browser(browser_available):
 @pytest.fixture(scope="session")
 def lab(browser_available):
     """JupyterLab serving a temporary copy of notebooks/ (nothing is ever saved into the repository)."""
-    with LabServer(notebooks_dir()) as server:
+    with stop_on_sigterm(), LabServer(notebooks_dir()) as server:
         yield server

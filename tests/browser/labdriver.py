@@ -38,6 +38,7 @@ __all__ = [
     "missing_browser_reason",
     "notebooks_dir",
     "running_in_ci",
+    "stop_on_sigterm",
     "tail",
 ]
 
@@ -53,6 +54,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_RUNNING = set()  # servers started and not yet stopped
 
 
 def chromium_path():
@@ -85,6 +87,30 @@ def missing_browser_reason():
             "(make browser-test does it; it also needs Chromium: `sudo apt-get install chromium`)"
         )
     return None
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM (a CI job's timeout, ``kill``) into KeyboardInterrupt while inside, so that pytest stops
+    as on Ctrl-C and the ``finally`` blocks that stop the server run: no Jupyter process is left behind.
+    The old handler comes back after.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(signum, frame):
+        for server in list(_RUNNING):  # first, in case the exception below is swallowed somewhere
+            server.stop()
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def launch_browser(playwright):
@@ -162,6 +188,7 @@ class LabServer:
         env.pop("JUPYTER_PATH", None)
         self._log = open(self.tmp / "jupyter-lab.log", "wb")  # closed in stop()
         atexit.register(self.stop)
+        _RUNNING.add(self)
         for _attempt in range(3):  # a free port can be taken between the probe and the bind
             self.port = _free_port()
             command = [
@@ -260,6 +287,7 @@ class LabServer:
 
     def stop(self):
         """Idempotent: kernels shut down, the process group terminated (then killed), the temp dir removed."""
+        _RUNNING.discard(self)
         process, self.process = self.process, None
         if process is not None:
             children = []
@@ -363,6 +391,8 @@ _JS_CELLS = """
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map((e) => e.innerText),
   widgetErrors: [...c.node.querySelectorAll('.jp-OutputArea-output')]
     .map((e) => e.innerText).filter((t) => t.includes('Error displaying widget')),
+  tracebacksShown: [...c.node.querySelectorAll('.jp-OutputArea-output')]
+    .map((e) => e.innerText).filter((t) => t.includes('Traceback (most recent call last)')),
 }))
 """
 
@@ -457,13 +487,11 @@ class LabNotebook:
                     found.append(f"{where} wrote to stderr:\n{tail(text)}")
             for text in cell["widgetErrors"]:
                 found.append(f"{where} shows a widget error: {tail(text)}")
-            for text in cell["stderrShown"]:
-                if (
-                    ("Traceback" in text or "Error" in text)
-                    and not allowed
-                    and not any(o["output_type"] == "error" or o["name"] == "stderr" for o in cell["outputs"])
-                ):
+            already = any(o["output_type"] == "error" or o["name"] == "stderr" for o in cell["outputs"])
+            for text in cell["stderrShown"] + cell["tracebacksShown"]:
+                if ("Traceback" in text or "Error" in text) and not allowed and not already:
                     found.append(f"{where} shows an error output:\n{tail(text)}")
+                    break
         return found
 
     # -- explorers -------------------------------------------------------------------------------
