@@ -390,6 +390,8 @@ def _ms(value):
 
 
 def table(result):
+    if not result["explorers"] and not result["naive"]:
+        return "\n".join(f"Not measured: {reason}" for reason in result["skipped"]) or "Nothing measured."
     lines = [
         "Page times: key press → new `<img>` src / new read-out text (MutationObserver, median and p90); "
         f"kernel: the explorer's whole update, measured in the kernel; round trip = figure − kernel. "
