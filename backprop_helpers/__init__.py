@@ -9,6 +9,7 @@ import importlib
 
 from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, tanh_grad
 from backprop_helpers.checking import Comparison, ComparisonRow, autograd_grads, compare_grads, numerical_grad
+from backprop_helpers.data import xor_data
 from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
 from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward
 from backprop_helpers.neuron import CircuitTrace, NeuronTrace, neuron_backward, sgd_step, sigmoid_circuit
@@ -40,6 +41,7 @@ __all__ = [
     "compare_grads",
     "Comparison",
     "ComparisonRow",
+    "xor_data",
 ]
 
 

@@ -22,7 +22,11 @@ def sigmoid(z):
     z : tensor, number or list
         Pre-activation, any shape.
     """
-    z = as_float_tensor(z, "z")
+    return _sigmoid(as_float_tensor(z, "z"))
+
+
+def _sigmoid(z):
+    # the formula of sigmoid() without the input check, for callers that checked their inputs already
     negative_abs = torch.where(z >= 0, -z, z)  # −|z|, written with where so that d/dz is right at z = 0
     e = torch.exp(negative_abs)
     return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
@@ -30,17 +34,28 @@ def sigmoid(z):
 
 def sigmoid_grad(z):
     """dσ/dz = σ(z)·(1 − σ(z)), elementwise; same shape as z."""
-    s = sigmoid(z)
+    return _sigmoid_grad(as_float_tensor(z, "z"))
+
+
+def _sigmoid_grad(z):
+    s = _sigmoid(z)
     return s * (1 - s)
 
 
 def tanh_grad(z):
     """d tanh/dz = 1 − tanh(z)², elementwise; same shape as z."""
-    t = torch.tanh(as_float_tensor(z, "z"))
+    return _tanh_grad(as_float_tensor(z, "z"))
+
+
+def _tanh_grad(z):
+    t = torch.tanh(z)
     return 1 - t * t
 
 
 def relu_grad(z):
     """d relu/dz = 1 if z > 0 else 0, elementwise (0 at z = 0, as torch uses); same shape as z."""
-    z = as_float_tensor(z, "z")
+    return _relu_grad(as_float_tensor(z, "z"))
+
+
+def _relu_grad(z):
     return (z > 0).to(z.dtype)

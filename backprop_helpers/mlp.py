@@ -9,8 +9,8 @@ import math
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_choice, check_same_shape
-from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from backprop_helpers._inputs import as_float_tensor, check_choice, check_finite, check_same_shape
+from backprop_helpers.activations import _relu_grad, _sigmoid, _sigmoid_grad, _tanh_grad
 
 __all__ = ["init_mlp", "mlp_forward", "mlp_backward", "HIDDEN_ACTIVATIONS", "MLP_LOSSES"]
 
@@ -18,8 +18,11 @@ HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 MLP_LOSSES = ("mse", "bce")
 PARAM_SHAPES = {"W1": ("h", "d"), "b1": ("h",), "W2": ("o", "h"), "b2": ("o",)}
 
-_FORWARD = {"sigmoid": sigmoid, "tanh": torch.tanh, "relu": torch.relu}
-_GRAD = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}
+# The inputs are checked once on the way in (one fused finiteness test for X and all params), so the
+# layers call the activations' formulas without re-checking every intermediate: this keeps an epoch of
+# the hand-written backprop as cheap as autograd's.
+_FORWARD = {"sigmoid": _sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+_GRAD = {"sigmoid": _sigmoid_grad, "tanh": _tanh_grad, "relu": _relu_grad}
 
 
 def _check_size(value, name):
@@ -71,7 +74,7 @@ def _check_params(params):
     missing = [k for k in PARAM_SHAPES if k not in params]
     if missing:
         raise KeyError(f"params is missing {missing}; expected keys W1, b1, W2, b2, got {sorted(params)}")
-    p = {k: as_float_tensor(params[k], f"params[{k!r}]") for k in PARAM_SHAPES}
+    p = {k: as_float_tensor(params[k], f"params[{k!r}]", allow_nonfinite=True) for k in PARAM_SHAPES}
     for k, dims in PARAM_SHAPES.items():
         if p[k].dim() != len(dims):
             raise ValueError(f"params[{k!r}] must have shape {dims}; got {tuple(p[k].shape)}")
@@ -103,13 +106,14 @@ def mlp_forward(X, params, *, hidden="sigmoid"):
     """
     check_choice(hidden, "hidden", HIDDEN_ACTIVATIONS)
     p = _check_params(params)
-    X = as_float_tensor(X, "X")
+    X = as_float_tensor(X, "X", allow_nonfinite=True)
     if X.dim() != 2 or X.shape[1] != p["W1"].shape[1]:
         raise ValueError(f"X must have shape (N, {p['W1'].shape[1]}) to match W1; got {tuple(X.shape)}")
+    check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
     Z1 = X @ p["W1"].T + p["b1"]  # (N, d) @ (d, h) -> (N, h)
     A1 = _FORWARD[hidden](Z1)
     Z2 = A1 @ p["W2"].T + p["b2"]  # (N, h) @ (h, o) -> (N, o)
-    y_hat = sigmoid(Z2)
+    y_hat = _sigmoid(Z2)
     cache = {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "y_hat": y_hat, "params": p, "hidden": hidden}
     return y_hat, cache
 

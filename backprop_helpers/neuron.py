@@ -8,7 +8,13 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_choice, check_positive_number, check_same_shape
+from backprop_helpers._inputs import (
+    as_float_tensor,
+    check_choice,
+    check_finite,
+    check_positive_number,
+    check_same_shape,
+)
 from backprop_helpers.activations import sigmoid
 
 __all__ = ["NeuronTrace", "CircuitTrace", "neuron_backward", "sigmoid_circuit", "sgd_step"]
@@ -204,12 +210,18 @@ def sgd_step(params, grads, lr):
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict of name -> tensor; got {type(grads).__name__}")
     lr = check_positive_number(lr, "lr")
-    updated = {}
+    pairs, checked = {}, {}
     for name, value in params.items():
         if name not in grads:
             raise KeyError(f"grads has no entry for parameter {name!r}; it has {sorted(grads)}")
-        value = as_float_tensor(value, f"params[{name!r}]")
-        grad = as_float_tensor(grads[name], f"grads[{name!r}]")
+        value = checked[f"params[{name!r}]"] = as_float_tensor(
+            value, f"params[{name!r}]", allow_nonfinite=True
+        )
+        grad = checked[f"grads[{name!r}]"] = as_float_tensor(
+            grads[name], f"grads[{name!r}]", allow_nonfinite=True
+        )
         check_same_shape(value, grad, f"params[{name!r}]", f"grads[{name!r}]")
-        updated[name] = value - lr * grad
-    return updated
+        pairs[name] = (value, grad)
+    if checked:
+        check_finite(checked)  # one fused test: a diverged gradient is reported by name, never stepped into
+    return {name: value - lr * grad for name, (value, grad) in pairs.items()}
