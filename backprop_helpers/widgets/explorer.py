@@ -59,9 +59,9 @@ class Explorer:
             if isinstance(control, widgets.Button):
                 continue
             control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox(
-            [self._controls_box(), widgets.HBox([self.image, self.readout]), self._message]
-        )
+        # align_items: without it the row stretches the image to the read-out's height (a distorted plot)
+        figure_row = widgets.HBox([self.image, self.readout], layout=widgets.Layout(align_items="flex-start"))
+        self.widget = widgets.VBox([self._controls_box(), figure_row, self._message])
         self.widget.add_class("bp-explorer")
         self.update()
 
@@ -109,7 +109,8 @@ class Explorer:
         self.state = state
         self._draw(state)
         self.render()
-        self.readout.value = self._readout(state)
+        # ipywidgets' HTML sets a 28 px line height for one-line labels; a read-out table wants a normal one
+        self.readout.value = f"<div style='line-height:1.35'>{self._readout(state)}</div>"
         self._set_message(self._check(state))
 
     def _check(self, state):
