@@ -157,7 +157,7 @@ class PerceptronExplorer(Explorer):
     """
 
     figsize = (7.2, 3.0)
-    readout_width = "300px"
+    readout_width = "340px"
 
     lr_range = (1e-3, 1.0)  # the slider's ends: 10⁻³ … 10⁰
 
