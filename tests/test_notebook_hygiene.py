@@ -61,6 +61,13 @@ def test_no_svg_and_small_file(notebook):
     assert len(text) < 1_500_000
 
 
-def test_starts_with_a_title_and_links_onward(notebook):
+def test_starts_with_a_title(notebook):
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# ")
+
+
+@pytest.mark.parametrize("index", range(len(NOTEBOOKS) - 1), ids=[p.name for p in NOTEBOOKS[:-1]])
+def test_links_to_the_next_notebook(index):
+    nb = nbformat.read(NOTEBOOKS[index], as_version=4)
+    prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert f"({NOTEBOOKS[index + 1].name})" in prose
