@@ -27,9 +27,10 @@ def sigmoid(z):
 
 def _sigmoid(z):
     # the formula of sigmoid() without the input check, for callers that checked their inputs already
-    negative_abs = torch.where(z >= 0, -z, z)  # −|z|, written with where so that d/dz is right at z = 0
-    e = torch.exp(negative_abs)
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    nonnegative = z >= 0
+    e = torch.exp(torch.where(nonnegative, -z, z))  # e^{−|z|}, with where so that d/dz is right at z = 0
+    one_plus_e = 1 + e
+    return torch.where(nonnegative, 1 / one_plus_e, e / one_plus_e)
 
 
 def sigmoid_grad(z):

@@ -224,4 +224,4 @@ def sgd_step(params, grads, lr):
         pairs[name] = (value, grad)
     if checked:
         check_finite(checked)  # one fused test: a diverged gradient is reported by name, never stepped into
-    return {name: value - lr * grad for name, (value, grad) in pairs.items()}
+    return {name: torch.add(value, grad, alpha=-lr) for name, (value, grad) in pairs.items()}  # θ − lr·g
