@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from backprop_helpers import sigmoid_circuit
-from backprop_helpers.graph import GraphDrawing, NumberText, draw_graph, format_number, read_graph
+from backprop_helpers.graph import GraphDrawing, draw_graph, format_number, read_graph
+from backprop_helpers.plotting.number_text import NumberText
 
 
 @pytest.fixture(autouse=True)
