@@ -43,7 +43,8 @@ def bce_eps(dtype):
     """The clamp used by ``bce``: machine epsilon of the dtype (float32: 1.19e-7, float64: 2.22e-16).
 
     The seed's eps = 1e-8 does nothing in float32, because 1 − 1e-8 rounds to exactly 1, so log(1 − ŷ)
-    is still log(0) = −inf at ŷ = 1. Machine epsilon is the smallest eps for which 1 − eps < 1 in that dtype.
+    is still log(0) = −inf at ŷ = 1. In float32, 1 − eps rounds back to 1 for any eps up to 2⁻²⁵ ≈ 3e-8;
+    machine epsilon (2⁻²³ in float32, 2⁻⁵² in float64) is safely above that, and 1 − eps is exact.
     """
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32; got {dtype!r}")
@@ -82,7 +83,12 @@ def bce(y_hat, y, eps=None):
 
 
 def bce_grad(y_hat, y, eps=None):
-    """∂L/∂ŷ = (ŷ − y) / (ŷ(1 − ŷ)·n) for L = bce(ŷ, y), at ŷ clamped to [eps, 1 − eps]; same shape as y_hat."""
+    """∂L/∂ŷ = (ŷ − y) / (ŷ(1 − ŷ)·n) for L = bce(ŷ, y); same shape as y_hat.
+
+    The formula is evaluated at ŷ clamped to [eps, 1 − eps], so it stays finite at ŷ ∈ {0, 1}. Where the clamp
+    is active this is not the derivative of the clamped loss (which is 0 there, as autograd reports): it is
+    the slope the loss has at the clamp's edge.
+    """
     y_hat, y = _pair(y_hat, y)
     p = _clamped(y_hat, y, eps)
     return (p - y) / (p * (1 - p) * y_hat.numel())

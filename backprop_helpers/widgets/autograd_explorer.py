@@ -265,7 +265,7 @@ class AutogradExplorer(Explorer):
             (name, f"{state.value:.4f}"),
             (f"d{name}/dx by hand", f"{state.derivative:.4f}"),
             ("x.grad", grad),
-            ("backward() calls", f"{state.n_backward}"),
+            ("calls since zero_()", f"{state.n_backward}"),
         ]
         table = "".join(
             f"<tr><td>{html.escape(label)}</td><td style='text-align:right'><code>{value}</code></td></tr>"
