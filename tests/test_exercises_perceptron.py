@@ -13,13 +13,14 @@ from backprop_helpers.exercises import (
     check_perceptron_update,
 )
 from backprop_helpers.exercises.perceptron import BATCH_PROBLEM, GRADIENT_PROBLEM
+from backprop_helpers.widgets.perceptron_explorer import gradient_descent_path
 
 # Exercise 1/2/4 by hand: x = (2, −1, 3), w = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
 # ∂J/∂w = 2·3·x = (12, −6, 18); after lr = 0.1: w = (1 − 1.2, 1 + 0.6, 1 − 1.8) = (−0.2, 1.6, −0.8);
-# λ = 2‖x‖² = 2·14 = 28, largest stable lr = 2/λ = 1/14.
+# λ = 2‖x‖² = 2·14 = 28; descent diverges for lr above 2/λ = 1/14 (at 2/λ it neither converges nor diverges).
 GRADIENT = [12.0, -6.0, 18.0]
 UPDATED = [-0.2, 1.6, -0.8]
-LARGEST_LR = 1 / 14
+DIVERGENCE_LR = 1 / 14
 # Exercise 3 by hand: h = (4 − 2 + 1, 1 + 1 + 1, 0 + 2 + 1) = (3, 3, 3), h − y = (2, 1, 6), sum 9, N = 3:
 # ∂L/∂b = 2·9/3 = 6.
 BATCH_BIAS_GRAD = 6.0
@@ -51,8 +52,23 @@ def test_right_answers_pass():
     assert check_perceptron_update(UPDATED).ok
     assert check_batch_bias_gradient(BATCH_BIAS_GRAD).ok
     assert check_batch_bias_gradient(torch.tensor(BATCH_BIAS_GRAD)).ok
-    assert check_largest_stable_lr(LARGEST_LR).ok
+    assert check_largest_stable_lr(DIVERGENCE_LR).ok
     assert "✓" in str(check_largest_stable_lr(0.0714286))
+
+
+def test_exercise_4_asks_where_divergence_begins():
+    # The accepted answer is a boundary, not the largest converging rate: a little below it descent converges,
+    # at it the residual only flips sign (neither), a little above it the loss grows past the bound.
+    x, w, y = GRADIENT_PROBLEM["x"], GRADIENT_PROBLEM["w"], GRADIENT_PROBLEM["y"]
+    below = gradient_descent_path(x, w, 0.0, y, lr=0.99 * DIVERGENCE_LR, steps=200)
+    at = gradient_descent_path(x, w, 0.0, y, lr=DIVERGENCE_LR, steps=200)
+    above = gradient_descent_path(x, w, 0.0, y, lr=1.01 * DIVERGENCE_LR, steps=1000)
+    assert below.diverged_at is None and below.losses[-1] < 1e-3 * below.losses[0]
+    assert "neither" in at.regime and at.losses[-1].item() == pytest.approx(at.losses[0].item(), rel=1e-6)
+    assert above.diverged_at is not None
+    assert "diverges" in check_largest_stable_lr.__doc__.splitlines()[0]
+    assert "still converges" not in check_largest_stable_lr.__doc__
+    assert "divergence threshold" in check_largest_stable_lr(None).message
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Exercises of notebook 04 (the perceptron): a gradient, one update, MSELoss's mean, the largest stable lr.
+"""Exercises of notebook 04 (the perceptron): a gradient, one update, MSELoss's mean, where divergence begins.
 
 Each ``check_…`` takes the learner's answer and returns a ``Feedback``: ✓, or a hint that names the likely
 mistake (the factor 2, the sign of the update, the mean of ``nn.MSELoss``…) without giving the answer. The
@@ -132,9 +132,11 @@ def check_batch_bias_gradient(answer):
 
 
 def check_largest_stable_lr(answer):
-    """Exercise 4: the largest lr for which gradient descent on ``GRADIENT_PROBLEM``'s J still converges.
+    """Exercise 4: the learning rate above which gradient descent on ``GRADIENT_PROBLEM``'s J diverges.
 
-    J(w) = (wᵀx − y)² has Hessian 2xxᵀ, largest eigenvalue λ = 2‖x‖²; descent converges for lr < 2/λ.
+    J(w) = (wᵀx − y)² has Hessian 2xxᵀ, largest eigenvalue λ = 2‖x‖²; each step multiplies the residual by
+    1 − lr·λ, so descent converges for lr < 2/λ and diverges for lr > 2/λ. At lr = 2/λ itself it does neither
+    (the residual flips sign at constant size), so 2/λ is a threshold, not the largest converging rate.
     """
     x, _, _ = _gradient_parts()
     norm2 = float(x @ x)
@@ -143,11 +145,11 @@ def check_largest_stable_lr(answer):
     mistakes = [
         (
             1 / lam,
-            "that is 1/λ, where the path starts to overshoot and oscillate; it still converges above it.",
+            "that is 1/λ, where the path starts to overshoot and oscillate; just above it descent still converges.",
         ),
         (2 / norm2, "the Hessian of (wᵀx − y)² is 2xxᵀ: its eigenvalue λ carries the factor 2."),
-        (lam, "that is λ itself; the learning rate limit is a fraction of one over it."),
+        (lam, "that is λ itself; the threshold is a multiple of one over it."),
         (2 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
         (1 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
     ]
-    return check_number(answer, expected, name="the largest stable lr", rtol=1e-3, mistakes=mistakes)
+    return check_number(answer, expected, name="the divergence threshold", rtol=1e-3, mistakes=mistakes)

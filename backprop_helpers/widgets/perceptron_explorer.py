@@ -6,6 +6,7 @@ each step multiplies the residual h − y by 1 − lr·λ (notebook 04, § "How 
 
     lr < 1/λ          converges monotonically
     1/λ < lr < 2/λ    overshoots the valley floor every step (oscillates) but converges
+    lr = 2/λ          neither: the residual flips sign at constant size
     lr > 2/λ          diverges.
 
 The path itself is computed by the package's ``neuron_backward(..., activation="identity")`` and ``sgd_step``.
