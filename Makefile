@@ -63,7 +63,7 @@ bench: $(STAMP) $(BROWSER_STAMP)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab,browser]"
-	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory chromium
+	@test -n "$$CHROMIUM" || test -x /usr/bin/chromium || $(MAKE) --no-print-directory chromium
 	touch $@
 
 .PHONY: chromium
