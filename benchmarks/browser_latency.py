@@ -29,6 +29,9 @@ sys.path.insert(0, str(REPO / "tests" / "browser"))
 
 import labdriver  # noqa: E402  (tests/browser/labdriver.py: the same driver the browser test uses)
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_suite import one_cell_notebook  # noqa: E402
+
 TARGET_RATIO = 0.5
 NAIVE_NAME = "00_bench_naive_interact.ipynb"
 MOVE_TIMEOUT_MS = 5000
@@ -78,23 +81,7 @@ interact(show, w=FloatSlider(value=0.5, min=-3.0, max=3.0, step=0.1));
 
 
 def naive_notebook():
-    return {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-        },
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": "naive",
-                "metadata": {},
-                "source": NAIVE_SOURCE,
-                "outputs": [],
-                "execution_count": None,
-            }
-        ],
-    }
+    return one_cell_notebook(NAIVE_SOURCE, "naive")
 
 
 # -- in the kernel: find the explorers, time their updates, tag their views ----------------------------

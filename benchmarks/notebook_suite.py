@@ -47,7 +47,8 @@ def nbval_flags(makefile=REPO / "Makefile"):
     return flags if "--nbval" in flags or "--nbval-lax" in flags else list(DEFAULT_FLAGS)
 
 
-def floor_notebook():
+def one_cell_notebook(source, cell_id, execution_count=None):
+    """A notebook (as a dict for json.dump) with one code cell and no outputs, on the python3 kernel."""
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -57,14 +58,18 @@ def floor_notebook():
         "cells": [
             {
                 "cell_type": "code",
-                "id": "floor",
+                "id": cell_id,
                 "metadata": {},
-                "source": "import torch",
+                "source": source,
                 "outputs": [],
-                "execution_count": 1,
+                "execution_count": execution_count,
             }
         ],
     }
+
+
+def floor_notebook():
+    return one_cell_notebook("import torch", "floor", execution_count=1)
 
 
 def run_nbval(path):
