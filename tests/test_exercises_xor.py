@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from backprop_helpers.exercises import check_db2, check_dW1_shape, check_linear_xor_loss
-from backprop_helpers.exercises.xor import DB2_PROBLEM, SHAPE_PROBLEM
+from backprop_helpers.exercises import check_db2, check_dW1_shape, check_xor_output_weight
+from backprop_helpers.exercises.xor import DB2_PROBLEM, RELU_XOR_PROBLEM, SHAPE_PROBLEM
 
 
 def expected_dW1_shape():
@@ -29,12 +29,21 @@ def expected_db2():
     return grad.item()
 
 
-def expected_linear_loss():
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-    y = np.array([0, 1, 1, 0], dtype=float)
-    A = np.column_stack([X, np.ones(4)])
-    solution, *_ = np.linalg.lstsq(A, y, rcond=None)
-    return float(np.mean((A @ solution - y) ** 2))
+def expected_output_weight():
+    """c with h₁ + c·h₂ = XOR, from nn.Linear + ReLU and numpy least squares over all four points."""
+    layer = nn.Linear(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(RELU_XOR_PROBLEM["W1"]))
+        layer.bias.copy_(torch.tensor(RELU_XOR_PROBLEM["b1"]))
+        H = torch.relu(
+            layer(torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64))
+        )
+    H = H.numpy()
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    # by hand: h₁ = x₁ + x₂ = (0, 1, 1, 2), h₂ = relu(x₁ + x₂ − 1) = (0, 0, 0, 1); at (1, 1): 2 + c·1 = 0, c = −2
+    c, *_ = np.linalg.lstsq(H[:, 1:], y - H[:, 0], rcond=None)
+    assert np.allclose(H[:, 0] + c[0] * H[:, 1], y)  # the fit is exact: this hidden layer makes XOR linear
+    return float(c[0])
 
 
 # -- exercise 1: the shape of dW1 ------------------------------------------------------------------------
@@ -112,34 +121,52 @@ def test_db2_not_answered():
     assert "No answer yet" in check_db2(None).message
 
 
-# -- exercise 3: the linear model's smallest MSE on XOR ------------------------------------------------
+# -- exercise 3: the output weight that turns a ReLU hidden layer into XOR ---------------------------------
 
 
-def test_linear_loss_right_answer():
-    expected = expected_linear_loss()
-    assert expected == pytest.approx(0.25)
-    assert check_linear_xor_loss(expected).ok
-    assert check_linear_xor_loss(1 / 4).ok
+def test_output_weight_right_answer():
+    expected = expected_output_weight()
+    assert expected == pytest.approx(-2.0)
+    assert check_xor_output_weight(expected).ok
+    assert check_xor_output_weight(-2).ok
+    assert check_xor_output_weight(torch.tensor(-2.0)).ok
+
+
+def _reveals_answer(message):
+    return any(text in message for text in ("-2", "−2", "2"))  # the only digit of the answer
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        (0, "plane through all four"),
-        (0.5, "prediction ŷ itself"),
-        (1.0, "sum of the four squared errors"),
-        (1 / 6, "one hidden unit"),
-        (0.3, "too large"),
+        (-1, "if h₁ were 1"),  # h₁ taken as an OR unit, 1 at (1, 1)
+        (0, "with c = 0"),
+        (2, "a positive c"),  # sign flipped
+        (1, "a positive c"),
+        (-0.5, "upside down"),  # c = h₂/(y − h₁)
+        (-3, "too large"),
+        (-1.5, "too small"),
     ],
 )
-def test_linear_loss_mistakes_get_their_hint(answer, hint):
-    feedback = check_linear_xor_loss(answer)
+def test_output_weight_mistakes_get_their_hint(answer, hint):
+    feedback = check_xor_output_weight(answer)
     assert not feedback.ok
     assert hint in feedback.message
-    assert "0.25" not in feedback.message and "¼" not in feedback.message and "1/4" not in feedback.message
+    assert not _reveals_answer(feedback.message)
+
+
+@pytest.mark.parametrize("answer", [None, ...])
+def test_output_weight_not_answered(answer):
+    assert "No answer yet" in check_xor_output_weight(answer).message
+
+
+@pytest.mark.parametrize("answer", ["-2", True, (-2,)])
+def test_output_weight_wrong_type(answer):
+    feedback = check_xor_output_weight(answer)
+    assert not feedback.ok and "single number" in feedback.message
 
 
 def test_no_hint_for_a_right_answer_is_reached_by_a_mistake_value():
     # the mistakes' values must differ from the answer, or a right answer could get a hint
-    assert check_linear_xor_loss(expected_linear_loss()).message.startswith("✓")
+    assert check_xor_output_weight(expected_output_weight()).message.startswith("✓")
     assert check_db2(expected_db2()).message.startswith("✓")

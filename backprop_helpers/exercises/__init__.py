@@ -18,7 +18,7 @@ from backprop_helpers.exercises.single_neuron import (
     check_dL_dyhat,
     check_w2_after_step,
 )
-from backprop_helpers.exercises.xor import check_db2, check_dW1_shape, check_linear_xor_loss
+from backprop_helpers.exercises.xor import check_db2, check_dW1_shape, check_xor_output_weight
 
 __all__ = [
     "Feedback",
@@ -38,5 +38,5 @@ __all__ = [
     "check_largest_stable_lr",
     "check_dW1_shape",
     "check_db2",
-    "check_linear_xor_loss",
+    "check_xor_output_weight",
 ]

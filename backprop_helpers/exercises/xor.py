@@ -1,8 +1,9 @@
-"""Exercises of notebook 05 (XOR): a gradient's shape, db2 on a tiny batch, and why a linear model fails.
+"""Exercises of notebook 05 (XOR): a gradient's shape, db2 on a tiny batch, and a hidden layer that makes
+XOR linear.
 
 Each ``check_…`` takes the learner's answer and returns a ``Feedback``: ✓, or a hint that names the likely
-mistake (a transposed shape, the batch dimension kept, σ′ or the 1/N forgotten, the sum of squares instead
-of the mean…) without giving the answer. Expected values are computed here from the problem data, never
+mistake (a transposed shape, the batch dimension kept, σ′ or the 1/N forgotten, a hidden unit tabulated
+wrong…) without giving the answer. Expected values are computed here from the problem data, never
 typed in.
 """
 
@@ -18,15 +19,28 @@ from backprop_helpers.mlp import init_mlp
 __all__ = [
     "SHAPE_PROBLEM",
     "DB2_PROBLEM",
+    "RELU_XOR_PROBLEM",
     "check_dW1_shape",
     "check_db2",
-    "check_linear_xor_loss",
+    "check_xor_output_weight",
 ]
 
 # Exercise 1: a 2 → 3 → 1 network (nn.Linear convention) on a batch of 4 samples: what shape has dW1?
 SHAPE_PROBLEM = {"n_samples": 4, "n_in": 2, "n_hidden": 3, "n_out": 1}
 # Exercise 2: the output layer on a batch of three samples, MSE (mean over the batch): ∂L/∂b2 from ŷ and y.
 DB2_PROBLEM = {"y_hat": (0.8, 0.3, 0.6), "y": (1.0, 0.0, 1.0)}
+# Exercise 3: two ReLU hidden units h = relu(W1 x + b1), both on x₁ + x₂, then a linear output ŷ = h₁ + c·h₂:
+# which c gives XOR at all four points?
+RELU_XOR_PROBLEM = {"W1": ((1.0, 1.0), (1.0, 1.0)), "b1": (0.0, -1.0)}
+
+
+def _as_real(answer):
+    """A real number from a number or one-element tensor; None for anything else (check_number explains)."""
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        return float(answer.item())
+    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
+        return float(answer)
+    return None
 
 
 def _as_shape(answer):
@@ -100,34 +114,49 @@ def check_db2(answer):
     return check_number(answer, expected, name="∂L/∂b2", rtol=1e-3, atol=1e-6, mistakes=mistakes)
 
 
-def _best_linear_fit():
-    """Least squares ŷ = w·x + b on the four XOR points: (w, b, mean squared error)."""
+def _relu_hidden_layer():
+    """The hidden layer of ``RELU_XOR_PROBLEM`` on the four XOR points: H (4, 2) and the targets y (4,)."""
     X, y = xor_data(torch.float64)
-    design = torch.cat([X, torch.ones(4, 1, dtype=torch.float64)], dim=1)  # (4, 3): x₁, x₂, 1
-    solution = torch.linalg.lstsq(design, y).solution  # (3, 1)
-    mse = ((design @ solution - y) ** 2).mean().item()
-    return solution[:2, 0], solution[2, 0].item(), mse
+    W1 = torch.tensor(RELU_XOR_PROBLEM["W1"], dtype=torch.float64)  # (2, 2), nn.Linear convention
+    b1 = torch.tensor(RELU_XOR_PROBLEM["b1"], dtype=torch.float64)  # (2,)
+    H = torch.relu(X @ W1.T + b1)  # (4, 2) @ (2, 2) -> (4, 2): columns h₁, h₂
+    return H, y.flatten()
 
 
-def check_linear_xor_loss(answer):
-    """Exercise 3: the smallest MSE that a linear model ŷ = w₁x₁ + w₂x₂ + b can reach on the four XOR points
-    (one number; the expected value is the least-squares fit's loss)."""
-    _, b, expected = _best_linear_fit()
+def check_xor_output_weight(answer):
+    """Exercise 3: the output weight c that makes ŷ = h₁ + c·h₂ equal XOR at all four points, for the ReLU
+    hidden layer of ``RELU_XOR_PROBLEM`` (one number).
+
+    Only the points where h₂ ≠ 0 constrain c; the expected value solves y − h₁ = c·h₂ there by least
+    squares, and is checked to fit all four points exactly.
+    """
+    H, y = _relu_hidden_layer()
+    h1, h2 = H[:, 0], H[:, 1]
+    expected = (h2 @ (y - h1) / (h2 @ h2)).item()  # least squares for the one unknown c
+    if not torch.allclose(h1 + expected * h2, y, rtol=0, atol=1e-12):
+        raise AssertionError("RELU_XOR_PROBLEM has no output weight that reproduces XOR exactly")
+    k = int(torch.argmax(h2))  # the point where the second unit is on
+    if _as_real(answer) is not None and _as_real(answer) > 0:  # every positive c errs the same way
+        return Feedback(
+            False,
+            "✗ the output weight c: a positive c adds to h₁ where the second unit is on, at (1, 1), and the "
+            "target there is 0: the second unit must pull the output down.",
+        )
     mistakes = [
         (
+            (y[k] - 1) / h2[k],  # as if h₁ were 1 there, like an OR unit
+            "that would be right if h₁ were 1 at (1, 1). But h₁ = relu(x₁ + x₂) adds both inputs: "
+            "tabulate h₁ and h₂ at the four points first.",
+        ),
+        (
             0.0,
-            "zero would need a plane through all four targets: the points (0,0), (0,1) and (1,0) fix w and b, "
-            "and then (1,1) comes out wrong.",
+            "with c = 0 the output is h₁ alone, which equals XOR at three points but not at (1, 1). "
+            "The second unit, on only at (1, 1), is there to cancel that excess.",
         ),
         (
-            b,
-            "that is the best prediction ŷ itself, not the loss. Square the error at each point, then average.",
-        ),
-        (4 * expected, "that is the sum of the four squared errors: MSE is their mean."),
-        (
-            1 / 6,
-            "that is where a network with one hidden unit gets stuck (it bends the plane along one line). "
-            "Here ŷ = w·x + b is a plane: by symmetry, which constant does the best plane predict?",
+            h2[k] / (y[k] - h1[k]),  # c = (y − h₁)/h₂ inverted
+            "the ratio is upside down: solve h₁ + c·h₂ = y for c at (1, 1).",
         ),
     ]
-    return check_number(answer, expected, name="the smallest MSE", rtol=1e-3, atol=1e-6, mistakes=mistakes)
+    mistakes = [(float(value), hint) for value, hint in mistakes]
+    return check_number(answer, expected, name="the output weight c", rtol=1e-3, atol=1e-6, mistakes=mistakes)
