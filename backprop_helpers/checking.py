@@ -5,6 +5,7 @@ must agree within a stated tolerance.
 """
 
 import html
+import math
 from dataclasses import dataclass
 
 import torch
@@ -111,13 +112,19 @@ class ComparisonRow:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The result of ``compare_grads``: ``.ok`` and one row per name; prints as text, renders as HTML."""
+    """The result of ``compare_grads``: ``.ok`` and one row per name; prints as text, renders as HTML.
+
+    A difference under ``floor`` prints as the bound ``< floor``, never as digits: below the tolerance a
+    difference is rounding noise, and its digits change with the CPU's kernels, the thread count and the BLAS,
+    so a stored notebook output that showed them would fail on another machine.
+    """
 
     rows: tuple
     rtol: float
     atol: float
     manual_label: str = "manual"
     reference_label: str = "reference"
+    floor: float = 0.0
 
     @property
     def ok(self):
@@ -129,6 +136,19 @@ class Comparison:
                 return row
         raise KeyError(name)
 
+    def shown(self, value, ok=True):
+        """How the table prints one difference: ``< floor`` under the floor, else two significant digits.
+
+        A row that fails the tolerance always shows its digits: a mismatch is never hidden behind a bound.
+        """
+        return f"< {self.floor:.0e}" if ok and value < self.floor else f"{value:.1e}"
+
+    def _footer(self):
+        return (
+            f"{self.manual_label} vs {self.reference_label}: {'all match' if self.ok else 'MISMATCH'} "
+            f"(rtol={self.rtol:g}, atol={self.atol:g}; differences under {self.floor:.0e} print as a bound)"
+        )
+
     def __str__(self):
         width = max([len("name")] + [len(r.name) for r in self.rows])
         lines = [
@@ -137,13 +157,10 @@ class Comparison:
         ]
         for r in self.rows:
             lines.append(
-                f"{r.name:<{width}}  {r.shape!s:<10}  {r.max_abs_diff:9.1e}  {r.rel_error:10.1e}  "
-                f"{'✓' if r.ok else '✗'}"
+                f"{r.name:<{width}}  {r.shape!s:<10}  {self.shown(r.max_abs_diff, r.ok):>9}  "
+                f"{self.shown(r.rel_error, r.ok):>10}  {'✓' if r.ok else '✗'}"
             )
-        verdict = "all match" if self.ok else "MISMATCH"
-        lines.append(
-            f"{self.manual_label} vs {self.reference_label}: {verdict} (rtol={self.rtol:g}, atol={self.atol:g})"
-        )
+        lines.append(self._footer())
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -151,15 +168,12 @@ class Comparison:
     def _repr_html_(self):
         head = "".join(f"<th>{h}</th>" for h in ("name", "shape", "max |Δ|", "rel. error", "match"))
         body = "".join(
-            f"<tr><td><code>{html.escape(r.name)}</code></td><td>{r.shape}</td><td>{r.max_abs_diff:.1e}</td>"
-            f"<td>{r.rel_error:.1e}</td><td>{'✓' if r.ok else '<b>✗</b>'}</td></tr>"
+            f"<tr><td><code>{html.escape(r.name)}</code></td><td>{r.shape}</td>"
+            f"<td>{html.escape(self.shown(r.max_abs_diff, r.ok))}</td><td>{html.escape(self.shown(r.rel_error, r.ok))}</td>"
+            f"<td>{'✓' if r.ok else '<b>✗</b>'}</td></tr>"
             for r in self.rows
         )
-        verdict = "all match" if self.ok else "<b>MISMATCH</b>"
-        caption = (
-            f"{html.escape(self.manual_label)} vs {html.escape(self.reference_label)}: {verdict} "
-            f"(rtol={self.rtol:g}, atol={self.atol:g})"
-        )
+        caption = html.escape(self._footer()).replace("MISMATCH", "<b>MISMATCH</b>")
         return f"<table><caption>{caption}</caption><tr>{head}</tr>{body}</table>"
 
 
@@ -171,7 +185,13 @@ def _as_named(grads, name):
     raise TypeError(f"{name} must be a dict of name -> gradient tensor; got {type(grads).__name__}")
 
 
-def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", "reference")):
+def _tolerance(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return value
+
+
+def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", "reference"), floor=None):
     """Compare two sets of gradients name by name: |manual − reference| ≤ atol + rtol·|reference| everywhere.
 
     The relative error of a name is max|Δ| / max(max|manual|, max|reference|, 1e-300), as cs231n reports it:
@@ -185,6 +205,11 @@ def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", 
         The tolerance; state it where you use it.
     labels : (str, str)
         How the table names the two sides.
+    floor : float, optional
+        Differences (max |Δ| and relative error) under it print as ``< floor``: they are rounding noise, whose
+        digits depend on the machine. Default ``max(rtol, atol)``, the tolerance for values of size about one.
+        A smaller floor shows more of the agreement; keep it well above the noise (float64 sums of a few
+        terms: about 1e-12; central differences with h = 1e-6: about 1e-6).
     """
     manual = _as_named(manual, "manual")
     reference = _as_named(reference, "reference")
@@ -193,9 +218,8 @@ def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", 
             f"manual and reference must have the same names; manual has {sorted(manual)}, "
             f"reference has {sorted(reference)}"
         )
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"{name} must be a number >= 0; got {value!r}")
+    rtol, atol = _tolerance(rtol, "rtol"), _tolerance(atol, "atol")
+    floor = _tolerance(max(rtol, atol) if floor is None else floor, "floor")
     rows = []
     for name in manual:
         a = (
@@ -215,4 +239,4 @@ def compare_grads(manual, reference, *, rtol=1e-6, atol=1e-8, labels=("manual", 
         rel = diff / max(scale, 1e-300)
         ok = bool(torch.isfinite(a).all() and torch.allclose(a, b, rtol=rtol, atol=atol))
         rows.append(ComparisonRow(name, tuple(a.shape), diff, rel, ok))
-    return Comparison(tuple(rows), rtol, atol, labels[0], labels[1])
+    return Comparison(tuple(rows), rtol, atol, labels[0], labels[1], floor)

@@ -453,13 +453,13 @@ CASES = [
         "compare-negative-rtol",
         lambda: compare_grads({"w": [1.0]}, {"w": [1.0]}, rtol=-1),
         ValueError,
-        r"^rtol must be a number >= 0",
+        r"^rtol must be a finite number >= 0",
     ),
     (
         "compare-string-atol",
         lambda: compare_grads({"w": [1.0]}, {"w": [1.0]}, atol="0"),
         ValueError,
-        r"^atol must be a number >= 0",
+        r"^atol must be a finite number >= 0",
     ),
     ("compare-manual-list", lambda: compare_grads([1.0], {"w": [1.0]}), TypeError, r"^manual must be a dict"),
     (

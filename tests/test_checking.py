@@ -291,3 +291,48 @@ def test_mse_three_way_check_as_a_notebook_does_it():
     assert compare_grads(manual, numeric, rtol=1e-6, atol=1e-8).ok
     assert compare_grads(manual, auto, rtol=1e-12, atol=1e-14).ok
     assert not math.isnan(compare_grads(manual, auto)["y_hat"].rel_error)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the display floor: digits under it are rounding noise and would differ on another CPU
+
+
+def test_compare_grads_prints_differences_under_the_floor_as_a_bound():
+    # Δ ≈ 2e-16 (one ulp of noise) and 5e-13: with floor 1e-12 both rows print "< 1e-12", never the noise digits
+    comparison = compare_grads(
+        {"a": torch.tensor([1.0 + 3e-16], dtype=F64), "b": torch.tensor([2.0], dtype=F64)},
+        {"a": torch.tensor([1.0], dtype=F64), "b": torch.tensor([2.0 + 5e-13], dtype=F64)},
+        rtol=1e-10,
+        atol=1e-12,
+        floor=1e-12,
+    )
+    text, page = str(comparison), comparison._repr_html_()
+    assert text.count("< 1e-12") == 4 and page.count("&lt; 1e-12") == 4
+    assert "e-13" not in text and "e-16" not in text
+    assert "differences under 1e-12 print as a bound" in text and "differences under 1e-12" in page
+
+
+def test_compare_grads_floor_defaults_to_the_tolerance_and_digits_above_it_are_shown():
+    manual, reference = {"w": torch.tensor([1.0 + 3e-7], dtype=F64)}, {"w": torch.tensor([1.0], dtype=F64)}
+    comparison = compare_grads(manual, reference, rtol=1e-6, atol=1e-9)
+    assert comparison.floor == 1e-6 and "< 1e-06" in str(comparison)
+    shown = compare_grads(manual, reference, rtol=1e-6, atol=1e-9, floor=1e-8)
+    assert "3.0e-07" in str(shown) and "< 1e-08" not in str(shown)
+
+
+def test_compare_grads_never_hides_a_mismatch_behind_the_floor():
+    # reference 1e-5, Δ = 1e-8: the tolerance is 1e-9 + 1e-6·1e-5 ≈ 1e-9, so the row fails though Δ < floor
+    comparison = compare_grads(
+        {"w": torch.tensor([1e-5 + 1e-8], dtype=F64)},
+        {"w": torch.tensor([1e-5], dtype=F64)},
+        rtol=1e-6,
+        atol=1e-9,
+    )
+    assert not comparison.ok
+    assert "1.0e-08" in str(comparison) and "<" not in str(comparison).splitlines()[2]
+
+
+@pytest.mark.parametrize("floor", [-1e-12, float("nan"), float("inf"), "1e-12", True])
+def test_compare_grads_rejects_a_bad_floor_by_name(floor):
+    with pytest.raises(ValueError, match=r"^floor must be a finite number >= 0"):
+        compare_grads({"w": [1.0]}, {"w": [1.0]}, floor=floor)

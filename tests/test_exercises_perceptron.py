@@ -131,8 +131,8 @@ def test_placeholders_and_bad_types():
         feedback = check(None)
         assert not feedback.ok and "No answer yet" in feedback.message
         assert "No answer yet" in check(...).message
-    assert "list or tensor of three numbers" in check_perceptron_gradient("abc").message
-    assert "one entry per weight" in check_perceptron_gradient([1.0, 2.0]).message
+    assert "list, array or tensor of three numbers" in check_perceptron_gradient("abc").message
+    assert "needs three entries" in check_perceptron_gradient([1.0, 2.0]).message
     assert "inf or nan" in check_perceptron_update([float("nan"), 0.0, 0.0]).message
     assert "single number" in check_batch_bias_gradient([1.0, 2.0]).message
 

@@ -160,7 +160,7 @@ def test_output_weight_not_answered(answer):
     assert "No answer yet" in check_xor_output_weight(answer).message
 
 
-@pytest.mark.parametrize("answer", ["-2", True, (-2,)])
+@pytest.mark.parametrize("answer", ["-2", True, (-2, 1)])
 def test_output_weight_wrong_type(answer):
     feedback = check_xor_output_weight(answer)
     assert not feedback.ok and "single number" in feedback.message

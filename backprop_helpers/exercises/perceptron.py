@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.exercises.feedback import check_number, check_vector
 from backprop_helpers.neuron import neuron_backward, sgd_step
 
 __all__ = [
@@ -26,8 +26,6 @@ GRADIENT_PROBLEM = {"x": (2.0, -1.0, 3.0), "w": (1.0, 1.0, 1.0), "y": 1.0, "lr":
 # Exercise 3: nn.Linear(2, 1) with weight (1, 1), bias 1 on a batch of three samples, nn.MSELoss (the mean).
 BATCH_PROBLEM = {"X": ((4.0, -2.0), (1.0, 1.0), (0.0, 2.0)), "y": (1.0, 2.0, -3.0), "w": (1.0, 1.0), "b": 1.0}
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
-
 
 def _gradient_parts():
     p = GRADIENT_PROBLEM
@@ -35,51 +33,6 @@ def _gradient_parts():
     w = torch.tensor(p["w"], dtype=torch.float64)
     trace = neuron_backward(x, w, torch.tensor(0.0, dtype=torch.float64), p["y"], activation="identity")
     return x, w, trace
-
-
-def _check_vector(answer, expected, *, name, mistakes=(), rtol=1e-3, atol=1e-6):
-    """Like ``check_number`` for a vector: ✓, a matching mistake's hint, or which components are off."""
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, f"No answer yet for {name}: replace the placeholder with your value.")
-    try:
-        value = torch.as_tensor(answer if not isinstance(answer, torch.Tensor) else answer.detach())
-        value = value.to(torch.float64).reshape(-1)
-    except (TypeError, ValueError, RuntimeError):
-        return Feedback(False, f"{name} should be a list or tensor of {_count(expected.numel())} numbers.")
-    if value.numel() != expected.numel():
-        return Feedback(
-            False,
-            f"{name} needs one entry per weight, {_count(expected.numel())}; got {_count(value.numel())}.",
-        )
-    if not bool(torch.isfinite(value).all()):
-        return Feedback(False, f"{name} contains inf or nan: look for a division by zero or an overflow.")
-
-    def close(a, b):
-        return bool(torch.allclose(a, b, rtol=rtol, atol=atol))
-
-    if close(value, expected):
-        return Feedback(True, f"✓ {name} is right.")
-    for wrong, hint in mistakes:
-        if close(value, torch.as_tensor(wrong, dtype=torch.float64).reshape(-1)):
-            return Feedback(False, f"✗ {name}: {hint}")
-    if close(-value, expected):
-        return Feedback(
-            False, f"✗ {name}: the sizes are right but every sign is flipped — check each factor's sign."
-        )
-    off = ~torch.isclose(value, expected, rtol=rtol, atol=atol)
-    which = [_ORDINALS[i] if i < len(_ORDINALS) else "a later" for i in torch.nonzero(off).flatten().tolist()]
-    return Feedback(
-        False, f"✗ {name}: the {_join(which)} component{'s are' if len(which) > 1 else ' is'} off."
-    )
-
-
-def _count(n):
-    # in words: a hint must not carry digits that could be read as part of the answer
-    return ("none", "one", "two", "three", "four", "five")[n] if n < 6 else "more than five"
-
-
-def _join(words):
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def check_perceptron_gradient(answer):
@@ -94,7 +47,7 @@ def check_perceptron_gradient(answer):
         (2 * trace.y_hat * x, "the residual is h − y: you left out the target y."),
         (-expected, "every sign is flipped: the residual is h − y (prediction minus target), not y − h."),
     ]
-    return _check_vector(answer, expected, name="∂J/∂w", mistakes=mistakes)
+    return check_vector(answer, expected, name="∂J/∂w", mistakes=mistakes)
 
 
 def check_perceptron_update(answer):
@@ -110,7 +63,7 @@ def check_perceptron_update(answer):
         (lr * trace.dL_dw, "that is the step alone: the new weight is the old weight minus it."),
         (w - trace.dL_dw, "the gradient must be scaled by the learning rate before it is subtracted."),
     ]
-    return _check_vector(answer, expected, name="the new w", mistakes=mistakes)
+    return check_vector(answer, expected, name="the new w", mistakes=mistakes)
 
 
 def check_batch_bias_gradient(answer):
@@ -152,4 +105,4 @@ def check_largest_stable_lr(answer):
         (2 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
         (1 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
     ]
-    return check_number(answer, expected, name="the divergence threshold", rtol=1e-3, mistakes=mistakes)
+    return check_number(answer, expected, name="the divergence threshold", mistakes=mistakes)

@@ -7,12 +7,10 @@ wrong…) without giving the answer. Expected values are computed here from the 
 typed in.
 """
 
-import numbers
-
 import torch
 
 from backprop_helpers.data import xor_data
-from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.exercises.feedback import Feedback, as_number, as_shape, check_number
 from backprop_helpers.losses import mse_grad
 from backprop_helpers.mlp import init_mlp
 
@@ -34,25 +32,6 @@ DB2_PROBLEM = {"y_hat": (0.8, 0.3, 0.6), "y": (1.0, 0.0, 1.0)}
 RELU_XOR_PROBLEM = {"W1": ((1.0, 1.0), (1.0, 1.0)), "b1": (0.0, -1.0)}
 
 
-def _as_real(answer):
-    """A real number from a number or one-element tensor; None for anything else (check_number explains)."""
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        return float(answer.item())
-    if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
-        return float(answer)
-    return None
-
-
-def _as_shape(answer):
-    if isinstance(answer, torch.Size):
-        return tuple(answer)
-    if isinstance(answer, (tuple, list)) and all(
-        isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer
-    ):
-        return tuple(int(n) for n in answer)
-    return None
-
-
 def check_dW1_shape(answer):
     """Exercise 1: the shape of dW1 = ∂L/∂W1 for ``SHAPE_PROBLEM`` (a tuple such as ``(5, 7)``).
 
@@ -60,7 +39,7 @@ def check_dW1_shape(answer):
     """
     if answer is None or answer is Ellipsis:
         return Feedback(False, "No answer yet for the shape of dW1: replace the placeholder with a tuple.")
-    shape = _as_shape(answer)
+    shape = as_shape(answer)
     if shape is None:
         return Feedback(False, f"The shape of dW1 should be a tuple of ints, like (5, 7); got {answer!r}.")
     p = SHAPE_PROBLEM
@@ -111,7 +90,7 @@ def check_db2(answer):
         ),
         (dZ2[0, 0].item(), "that is the first sample's share: add up every sample's dZ2."),
     ]
-    return check_number(answer, expected, name="∂L/∂b2", rtol=1e-3, atol=1e-6, mistakes=mistakes)
+    return check_number(answer, expected, name="∂L/∂b2", mistakes=mistakes)
 
 
 def _relu_hidden_layer():
@@ -136,7 +115,7 @@ def check_xor_output_weight(answer):
     if not torch.allclose(h1 + expected * h2, y, rtol=0, atol=1e-12):
         raise AssertionError("RELU_XOR_PROBLEM has no output weight that reproduces XOR exactly")
     k = int(torch.argmax(h2))  # the point where the second unit is on
-    if _as_real(answer) is not None and _as_real(answer) > 0:  # every positive c errs the same way
+    if as_number(answer) is not None and as_number(answer) > 0:  # every positive c errs the same way
         return Feedback(
             False,
             "✗ the output weight c: a positive c adds to h₁ where the second unit is on, at (1, 1), and the "
@@ -159,4 +138,4 @@ def check_xor_output_weight(answer):
         ),
     ]
     mistakes = [(float(value), hint) for value, hint in mistakes]
-    return check_number(answer, expected, name="the output weight c", rtol=1e-3, atol=1e-6, mistakes=mistakes)
+    return check_number(answer, expected, name="the output weight c", mistakes=mistakes)
