@@ -1,4 +1,4 @@
-# make lab · make test · make regen · make bench · make browser-test
+# make lab · make test · make portability · make regen · make bench · make browser-test
 # Every target creates .venv when it is missing; re-running one installs nothing new.
 
 PYTHON ?= python3
@@ -12,11 +12,12 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=900 \
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval regen bench browser-test format clean
+.PHONY: help install lab test lint unit nbval portability regen bench browser-test format clean
 
 help:
 	@echo "make lab           set up .venv and open JupyterLab on notebooks/ (127.0.0.1:$(LAB_PORT))"
 	@echo "make test          set up .venv, then ruff, the unit tests and nbval over every notebook"
+	@echo "make portability   strict nbval again under other CPU kernels and one thread (what another CPU computes)"
 	@echo "make regen         re-execute the notebooks in place (NOTEBOOKS=notebooks/01_….ipynb for one)"
 	@echo "make bench         run the benchmarks; prints tables, writes benchmarks/results.md"
 	@echo "make browser-test  run every notebook in JupyterLab in headless Chromium"
@@ -50,6 +51,19 @@ nbval: $(STAMP)
 # One pytest run: unit tests and every notebook cell, one closing line.
 test: lint
 	$(BIN)/python -m pytest tests --ignore=tests/browser $(if $(NOTEBOOKS),$(NBVAL_FLAGS) $(NOTEBOOKS),)
+
+# The stored outputs must hold on any CPU. Each run re-executes every notebook against the same stored outputs:
+#   ATEN_CPU_CAPABILITY=default  torch's portable kernels, as on a CPU without AVX2 (no SIMD exp/sigmoid/sum)
+#   ATEN_CPU_CAPABILITY=avx2     the AVX2 kernels, as on most CI runners (x86-64 only; here AVX-512 is the default)
+#   OMP_NUM_THREADS=1            one thread: reductions and matmuls split differently than on two or more cores
+PORTABILITY_RUNS ?= ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 \
+                    $(if $(filter x86_64 amd64,$(shell uname -m)),ATEN_CPU_CAPABILITY=avx2,)
+
+portability: $(STAMP)
+	@set -e; for run in $(PORTABILITY_RUNS); do \
+	    echo "== strict nbval with $$run"; \
+	    env $$run $(BIN)/python -m pytest -q $(NBVAL_FLAGS) $(NOTEBOOKS); \
+	done
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
