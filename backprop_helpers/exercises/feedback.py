@@ -13,6 +13,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -53,19 +54,26 @@ class Feedback:
 # One conversion: what numeric code naturally produces is accepted
 
 
+def _plain(answer):
+    """Tensors (also inside lists) as plain Python numbers, so that a list keeps float64 and a bool stays a bool."""
+    if isinstance(answer, torch.Tensor):
+        return answer.detach().tolist()
+    if isinstance(answer, (list, tuple)):
+        return [_plain(item) for item in answer]
+    return answer
+
+
 def _as_float64(answer):
     """A float64 tensor from a number, tensor, numpy array or (nested) list; None if it is not real numbers."""
-    if isinstance(answer, bool) or answer is None or isinstance(answer, (str, bytes)):
+    if answer is None or isinstance(answer, (str, bytes)):
         return None
-    if isinstance(answer, torch.Tensor):
-        answer = answer.detach()
     try:
-        tensor = torch.as_tensor(answer)
+        array = np.asarray(_plain(answer))
     except (TypeError, ValueError, RuntimeError):
         return None
-    if tensor.dtype == torch.bool or tensor.is_complex():
+    if array.dtype.kind not in "iuf":  # not bool, complex, text or ragged objects
         return None
-    return tensor.to(torch.float64)
+    return torch.from_numpy(array.astype(np.float64))
 
 
 def as_number(answer):
@@ -97,7 +105,10 @@ def as_shape(answer):
 
 def _significant_digits(value):
     """Significant digits in the shortest repr of value: 0.197 → 3, −1.6 → 2, 120.0 → 2, 1e-05 → 1."""
-    mantissa = repr(abs(value)).lower().split("e")[0].replace(".", "")
+    # a float32 answer (0.2 typed into a float32 tensor is 0.20000000298…) counts the digits float32 shows
+    single = np.float32(value) if abs(value) < np.finfo(np.float32).max else None
+    shortest = str(abs(single)) if single is not None and float(single) == value else repr(abs(value))
+    mantissa = shortest.lower().split("e")[0].replace(".", "")
     return max(1, len(mantissa.strip("0")))
 
 
