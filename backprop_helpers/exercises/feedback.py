@@ -106,7 +106,7 @@ def as_shape(answer):
 def _significant_digits(value):
     """Significant digits in the shortest repr of value: 0.197 → 3, −1.6 → 2, 120.0 → 2, 1e-05 → 1."""
     # a float32 answer (0.2 typed into a float32 tensor is 0.20000000298…) counts the digits float32 shows
-    single = np.float32(value) if abs(value) < np.finfo(np.float32).max else None
+    single = np.float32(value) if abs(value) < float(np.finfo(np.float32).max) else None
     shortest = str(abs(single)) if single is not None and float(single) == value else repr(abs(value))
     mantissa = shortest.lower().split("e")[0].replace(".", "")
     return max(1, len(mantissa.strip("0")))
