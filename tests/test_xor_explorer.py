@@ -195,10 +195,93 @@ def test_non_finite_training_stops_with_a_message(explorer, monkeypatch):
     assert explorer.message == ""
 
 
-def test_dead_relu_units_are_flagged():
+def dead_units_at_init(hidden_units, seed):
+    """The units whose pre-activation X W1ᵀ + b1 is ≤ 0 at all four points, from the initial weights."""
+    X, _ = xor_data(torch.float64)
+    params = init_mlp(2, hidden_units, 1, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    Z1 = X @ params["W1"].T + params["b1"]  # (4, 2) @ (2, H) -> (4, H)
+    return tuple(j for j in range(hidden_units) if bool((Z1[:, j] <= 0).all()))
+
+
+def test_all_dead_relu_units_are_flagged():
     explorer = XORExplorer(hidden_units=1, activation="relu", seed=1)  # seed 1: the unit is off at all points
+    assert dead_units_at_init(1, 1) == (0,)
     assert not bool((explorer.state.hidden_activations > 0).any())
-    assert "dead" in explorer.message
+    assert explorer.state.dead_units == (0,)
+    assert "Every ReLU unit is dead" in explorer.message
+
+
+def test_partly_dead_relu_units_are_flagged_by_number():
+    # relu, seed 6: two of the four units are dead from the start and training sits at 0.25
+    explorer = XORExplorer(activation="relu", seed=6)
+    dead = dead_units_at_init(4, 6)
+    assert len(dead) == 2 and explorer.state.dead_units == dead
+    named = " and ".join(str(j + 1) for j in dead)
+    assert f"Hidden units {named} are dead" in explorer.message
+    before = explorer.state.params
+    state = explorer.train(epochs=500)
+    assert not state.solved and abs(state.loss - 0.25) < 1e-3
+    assert f"Hidden units {named} are dead" in explorer.message and "try another seed" in explorer.message
+    for j in dead:  # no gradient reaches a dead unit: its weights never change
+        assert torch.equal(state.params["W1"][j], before["W1"][j])
+        assert torch.equal(state.params["b1"][j], before["b1"][j])
+        assert torch.equal(state.params["W2"][:, j], before["W2"][:, j])
+
+
+def test_one_dead_unit_is_flagged_even_when_the_others_solve_xor():
+    explorer = XORExplorer(activation="relu", seed=0)
+    dead = dead_units_at_init(4, 0)
+    assert len(dead) == 1 and explorer.state.dead_units == dead
+    assert f"Hidden unit {dead[0] + 1} is dead" in explorer.message
+    state = explorer.train(epochs=2000)
+    assert state.solved
+    assert "solved XOR without it" in explorer.message
+
+
+def test_a_unit_that_dies_during_training_is_flagged_then():
+    explorer = XORExplorer(activation="relu", seed=2)  # no unit is dead at the start
+    assert dead_units_at_init(4, 2) == () and explorer.state.dead_units == ()
+    assert "dead" not in explorer.message
+    state = explorer.train(epochs=1000)
+    assert len(state.dead_units) == 1
+    X, _ = xor_data(torch.float64)
+    Z1 = X @ state.params["W1"].T + state.params["b1"]
+    assert bool((Z1[:, state.dead_units[0]] <= 0).all())  # dead by the definition, at the trained weights
+    assert f"Hidden unit {state.dead_units[0] + 1} is dead" in explorer.message
+
+
+@pytest.mark.parametrize(("activation", "seed"), [("relu", 10), ("tanh", 6), ("sigmoid", 6)])
+def test_no_dead_unit_no_dead_message(activation, seed):
+    explorer = XORExplorer(activation=activation, seed=seed)
+    if activation == "relu":
+        assert dead_units_at_init(4, seed) == ()
+    assert explorer.state.dead_units == ()
+    assert "dead" not in explorer.message
+    state = explorer.train(epochs=1000)
+    assert state.solved
+    assert state.dead_units == () and "dead" not in explorer.message
+
+
+def test_the_explorer_cannot_show_an_exercise_answer():
+    # notebook 05's exercises: dW1's shape for 2 → 3 → 1, ∂L/∂b2 on three given predictions, and the output
+    # weight c of a hand-built ReLU layer. The explorer shows ŷ at the four XOR points, the loss, epoch and lr;
+    # none of its texts may contain an answer, whatever the controls.
+    from backprop_helpers.exercises.xor import _db2_catalogue, _output_weight_catalogue
+
+    db2, _ = _db2_catalogue()
+    c, _ = _output_weight_catalogue()
+    forbidden = {f"{value:{fmt}}".replace("-", sign) for value in (db2, c) for fmt in (".3g", ".4f", ".3f", ".2f",
+                 ".6f", ".1f") for sign in ("-", "−")} | {"(3, 2)", "3 × 2", "3×2"}  # fmt: skip
+    explorer = XORExplorer()
+    for hidden, activation, seed in [(3, "tanh", 0), (2, "relu", 0), (2, "relu", 3), (4, "relu", 6)]:
+        explorer.controls["hidden"].value = hidden
+        explorer.controls["activation"].value = activation
+        explorer.controls["seed"].value = seed
+        for _ in range(2):
+            texts = explorer.readout.value + explorer.message
+            assert not [text for text in forbidden if text in texts], (hidden, activation, seed)
+            explorer.train(epochs=300)
+    assert tuple(explorer.X.shape) == (4, 2)  # the four XOR points, never exercise 2's batch of three
 
 
 def test_a_saturated_output_is_flagged(explorer):

@@ -7,7 +7,14 @@ kernel, synchronously, inside the button's callback: each epoch is ``mlp_forward
 and the progress bar are refreshed every ``epochs // frames`` epochs (20 frames a run), not every epoch.
 
 What a learner should see: one hidden unit cannot do it (the network is a monotone function of one line,
-like the linear model, and gets stuck near loss 1/6 with one point wrong), two or more usually can.
+like the linear model, and gets stuck near loss 1/6 with one point wrong), two or more usually can. A ReLU
+unit whose pre-activation is ≤ 0 at all four points is dead (relu′ = 0 there, so it never gets a gradient and
+never comes back); the message line names every such unit.
+
+The explorer shows predictions, the loss and the decision region of networks trained from random weights on
+the four XOR points; it never shows a weight, a gradient or a shape, so notebook 05's exercises (a shape for a
+2 → 3 → 1 net on a batch of four, ∂L/∂b2 on three given predictions, a hand-built ReLU layer's output weight)
+cannot be read off it.
 """
 
 import math
@@ -44,7 +51,8 @@ class XORState:
     losses: tuple
     y_hat: torch.Tensor
     grid: torch.Tensor
-    hidden_activations: torch.Tensor  # (4, h): A1 at the four points
+    hidden_preactivations: torch.Tensor  # (4, H): Z1 = X W1ᵀ + b1 at the four points, H hidden units
+    hidden_activations: torch.Tensor  # (4, H): A1 at the four points
     hidden_units: int
     activation: str
     lr: float
@@ -60,6 +68,14 @@ class XORState:
         return self.losses[-1]
 
     @property
+    def dead_units(self):
+        """The ReLU hidden units (0-based) whose pre-activation is ≤ 0 at all four points: relu′ = 0 there,
+        so no gradient reaches their weights and they never change. Empty for tanh and sigmoid."""
+        if self.activation != "relu":
+            return ()
+        return tuple((self.hidden_preactivations <= 0).all(dim=0).nonzero().flatten().tolist())
+
+    @property
     def solved(self):
         """Every point on the right side of 0.5: predictions round to (0, 1, 1, 0)."""
         _, y = xor_data(torch.float64)
@@ -67,7 +83,7 @@ class XORState:
 
 
 class XORExplorer(Explorer):
-    """Train a 2 → h → 1 network on the four XOR points and watch ŷ over the plane and the loss.
+    """Train a 2 → H → 1 network on the four XOR points and watch ŷ over the plane and the loss.
 
     Defaults are notebook 05's network: 4 tanh hidden units, lr 1.0, seed 0, 1000 epochs per Train press.
     ``.train(epochs=None)`` (the Train button), ``.step()`` (one epoch) and ``.reset()`` (new initial
@@ -250,6 +266,7 @@ class XORExplorer(Explorer):
             losses=tuple(self._losses),
             y_hat=y_hat.reshape(-1),
             grid=grid.reshape(self.grid_n, self.grid_n),
+            hidden_preactivations=cache["Z1"],
             hidden_activations=cache["A1"],
             hidden_units=values["hidden"],
             activation=activation,
@@ -364,9 +381,28 @@ class XORExplorer(Explorer):
                 "⚠ The output sigmoid is saturated (ŷ ≈ 0 or 1 at every point), so σ′ ≈ 0 and no gradient "
                 "flows back: the steps were too large. Lower lr and press Reset."
             )
-        if state.activation == "relu" and not bool((state.hidden_activations > 0).any()):
+        dead = state.dead_units
+        if dead and len(dead) == state.hidden_units:
             return (
-                "⚠ Every ReLU unit is off at all four points ('dead'): relu′ = 0 there, so W1 gets no gradient. "
-                "Try another seed or more hidden units."
+                "⚠ Every ReLU unit is dead: its pre-activation W1·x + b1 is ≤ 0 at all four points, so "
+                "relu′ = 0 there and W1 gets no gradient. Try another seed or more hidden units."
+            )
+        if dead:
+            # numbered from 1: "hidden unit 1" is the first row of W1
+            units = _join([str(j + 1) for j in dead])
+            many = len(dead) > 1
+            subject = f"Hidden units {units} are" if many else f"Hidden unit {units} is"
+            after = (
+                f"the other units solved XOR without {'them' if many else 'it'}."
+                if state.solved
+                else "only the other units learn: try another seed or more hidden units."
+            )
+            return (
+                f"⚠ {subject} dead: pre-activation W1·x + b1 ≤ 0 at all four points, so relu′ = 0 there and "
+                f"no gradient reaches {'their' if many else 'its'} weights, which never change; {after}"
             )
         return ""
+
+
+def _join(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
