@@ -1,5 +1,7 @@
-"""Notebook 05's exercises: the right answer passes, each typical mistake gets its own hint, and no hint gives
-the answer away. The expected values are recomputed here independently (nn.Linear, autograd, numpy)."""
+"""Notebook 05's exercises: the right answer passes in every form numeric code produces and correctly rounded
+to three significant digits, too few digits are called close, each typical mistake gets its own hint, no two
+catalogued values agree at three digits, and no hint gives the answer away. The expected values are recomputed
+here independently (nn.Linear, autograd, numpy)."""
 
 import numpy as np
 import pytest
@@ -7,7 +9,14 @@ import torch
 from torch import nn
 
 from backprop_helpers.exercises import check_db2, check_dW1_shape, check_xor_output_weight
-from backprop_helpers.exercises.xor import DB2_PROBLEM, RELU_XOR_PROBLEM, SHAPE_PROBLEM
+from backprop_helpers.exercises.feedback import CHAIN_RULE_ADVICE, DIGITS, matches
+from backprop_helpers.exercises.xor import (
+    DB2_PROBLEM,
+    RELU_XOR_PROBLEM,
+    SHAPE_PROBLEM,
+    _db2_catalogue,
+    _output_weight_catalogue,
+)
 
 
 def expected_dW1_shape():
@@ -49,12 +58,39 @@ def expected_output_weight():
 # -- exercise 1: the shape of dW1 ------------------------------------------------------------------------
 
 
+def shape_forms(shape):
+    """The forms a shape naturally comes in: a tuple, a list, torch.Size, numpy ints (np.shape gives ints)."""
+    return [
+        tuple(shape),
+        list(shape),
+        torch.Size(shape),
+        torch.zeros(shape).shape,
+        tuple(np.int64(n) for n in shape),
+        [np.int32(n) for n in shape],
+        np.zeros(shape).shape,
+    ]
+
+
 def test_dW1_shape_right_answer():
     assert expected_dW1_shape() == (3, 2)
-    for answer in ((3, 2), [3, 2], torch.Size([3, 2]), torch.zeros(3, 2).shape):
+    for answer in shape_forms(expected_dW1_shape()):
         feedback = check_dW1_shape(answer)
         assert feedback.ok, answer
         assert feedback.message.startswith("✓")
+
+
+def test_dW1_shape_mistakes_are_not_the_answer_in_any_form():
+    # the catalogue of check_dW1_shape, rebuilt from SHAPE_PROBLEM: all different, none the answer, and each
+    # gets one and the same hint whatever form the shape comes in
+    p = SHAPE_PROBLEM
+    n, d, h, o = p["n_samples"], p["n_in"], p["n_hidden"], p["n_out"]
+    mistakes = [(d, h), (n, h), (n, d), (h,), (o, h), (n, h, d)]
+    assert len(set(mistakes)) == len(mistakes)
+    assert expected_dW1_shape() not in mistakes
+    for shape in mistakes:
+        feedbacks = [check_dW1_shape(answer) for answer in shape_forms(shape)]
+        assert not any(feedback.ok for feedback in feedbacks), shape
+        assert len({feedback.message for feedback in feedbacks}) == 1, shape
 
 
 @pytest.mark.parametrize(
@@ -89,6 +125,107 @@ def test_dW1_shape_wrong_type(answer):
 
 
 # -- exercise 2: db2 -----------------------------------------------------------------------------------
+
+
+def numeric_forms(value):
+    """What numeric code naturally hands in: a float, numpy scalars, 0-d and 1-element arrays, a 1-element
+    list, tensors (a float32 one too)."""
+    return [
+        float(value),
+        np.float32(value),
+        np.float64(value),
+        np.array(value),
+        np.array([value]),
+        np.array([value], dtype=np.float32),
+        [float(value)],
+        torch.tensor(value, dtype=torch.float64),
+        torch.tensor([value]),
+    ]
+
+
+def rounded(value, digits):
+    return float(f"{value:.{digits}g}")
+
+
+NUMERIC_CHECKERS = [
+    pytest.param(check_db2, expected_db2, _db2_catalogue, id="db2"),
+    pytest.param(
+        check_xor_output_weight, expected_output_weight, _output_weight_catalogue, id="output weight"
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "expected", "catalogue"), NUMERIC_CHECKERS)
+def test_right_answer_in_every_numeric_form(check, expected, catalogue):
+    assert catalogue()[0] == pytest.approx(
+        expected(), rel=1e-12
+    )  # the checker's value, computed independently
+    for answer in numeric_forms(expected()):
+        feedback = check(answer)
+        assert feedback.ok, (type(answer), answer, feedback.message)
+        assert feedback.message.startswith("✓")
+
+
+@pytest.mark.parametrize(("check", "expected", "catalogue"), NUMERIC_CHECKERS)
+@pytest.mark.parametrize("digits", [DIGITS, DIGITS + 1, DIGITS + 2])
+def test_a_correct_rounding_is_right(check, expected, catalogue, digits):
+    for answer in numeric_forms(rounded(expected(), digits)):
+        assert check(answer).ok, (digits, answer)
+
+
+@pytest.mark.parametrize(("check", "expected", "catalogue"), NUMERIC_CHECKERS)
+def test_every_catalogued_mistake_gets_its_own_hint(check, expected, catalogue):
+    name = "∂L/∂b2" if check is check_db2 else "the output weight c"
+    _, mistakes = catalogue()
+    for value, hint in mistakes:
+        for answer in (value, rounded(value, DIGITS), np.float32(value), [value]):
+            feedback = check(answer)
+            assert not feedback.ok
+            assert feedback.message == f"✗ {name}: {hint}", (value, answer)
+
+
+@pytest.mark.parametrize(("check", "expected", "catalogue"), NUMERIC_CHECKERS)
+def test_no_two_catalogued_values_agree_at_three_digits(check, expected, catalogue):
+    answer, mistakes = catalogue()
+    values = [answer, *(value for value, _ in mistakes)]
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            assert f"{a:.{DIGITS - 1}e}" != f"{b:.{DIGITS - 1}e}", (a, b)
+            assert not matches(a, b) and not matches(b, a), (a, b)
+            assert not matches(rounded(a, DIGITS), b) and not matches(rounded(b, DIGITS), a), (a, b)
+
+
+def test_db2_one_digit_is_close_give_more_digits():
+    expected = expected_db2()
+    for answer in (rounded(expected, 1), rounded(expected, 2), np.float32(rounded(expected, 1))):
+        feedback = check_db2(answer)
+        assert not feedback.ok
+        assert "close — give more digits" in feedback.message, answer
+
+
+def test_output_weight_one_digit_is_the_answer_itself():
+    # c is a whole number: one significant digit is already exact, so "give more digits" cannot apply
+    expected = expected_output_weight()
+    assert rounded(expected, 1) == expected
+    assert check_xor_output_weight(rounded(expected, 1)).ok
+
+
+def test_db2_close_but_not_a_correct_rounding():
+    expected = expected_db2()
+    last = 10 ** (np.floor(np.log10(abs(expected))) - DIGITS + 1)  # one unit in the third significant digit
+    for answer in (rounded(expected, DIGITS) - last, rounded(expected, DIGITS) + last):
+        feedback = check_db2(answer)
+        assert not feedback.ok
+        assert f"not right to {DIGITS} significant digits" in feedback.message, answer
+
+
+def test_uncatalogued_wrong_answers_get_advice_that_fits():
+    db2 = check_db2(-0.5).message  # a chain-rule sum: the advice names the factors and the sum over rows
+    assert "add" in db2 and "σ′" in db2
+    weight = check_xor_output_weight(-3).message  # a linear system, not a chain-rule product
+    assert "linear system" in weight and CHAIN_RULE_ADVICE not in weight
+    assert not _reveals_answer(weight)
+    assert "043" not in db2 and "0.04" not in db2
 
 
 def test_db2_right_answer():

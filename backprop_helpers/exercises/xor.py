@@ -4,8 +4,15 @@ XOR linear.
 Each ``check_…`` takes the learner's answer and returns a ``Feedback``: ✓, or a hint that names the likely
 mistake (a transposed shape, the batch dimension kept, σ′ or the 1/N forgotten, a hidden unit tabulated
 wrong…) without giving the answer. Expected values are computed here from the problem data, never
-typed in.
+typed in. A number is right at three significant digits (``feedback.DIGITS``), or correctly rounded to more.
+
+None of the answers can be read off notebook 05's ``XORExplorer``: it trains 2 → H → 1 networks on the four
+XOR points from random initial weights (an RNG seed) and shows predictions, the loss and the plane, never a
+weight, a gradient or a shape. Exercise 2's batch has three samples with given predictions, not the four XOR
+points; exercise 3's hidden layer (W1 of ones, b1 = (0, −1)) is not a weight the explorer can set.
 """
+
+import math
 
 import torch
 
@@ -27,8 +34,8 @@ __all__ = [
 SHAPE_PROBLEM = {"n_samples": 4, "n_in": 2, "n_hidden": 3, "n_out": 1}
 # Exercise 2: the output layer on a batch of three samples, MSE (mean over the batch): ∂L/∂b2 from ŷ and y.
 DB2_PROBLEM = {"y_hat": (0.8, 0.3, 0.6), "y": (1.0, 0.0, 1.0)}
-# Exercise 3: two ReLU hidden units h = relu(W1 x + b1), both on x₁ + x₂, then a linear output ŷ = h₁ + c·h₂:
-# which c gives XOR at all four points?
+# Exercise 3: two ReLU hidden units with outputs h = (h₁, h₂) = relu(W1 x + b1), both on x₁ + x₂, then a
+# linear output ŷ = h₁ + c·h₂: which c gives XOR at all four points?
 RELU_XOR_PROBLEM = {"W1": ((1.0, 1.0), (1.0, 1.0)), "b1": (0.0, -1.0)}
 
 
@@ -43,7 +50,7 @@ def check_dW1_shape(answer):
     if shape is None:
         return Feedback(False, f"The shape of dW1 should be a tuple of ints, like (5, 7); got {answer!r}.")
     p = SHAPE_PROBLEM
-    n, d, h, o = p["n_samples"], p["n_in"], p["n_hidden"], p["n_out"]
+    n, d, h, o = p["n_samples"], p["n_in"], p["n_hidden"], p["n_out"]  # h: the number of hidden units
     params = init_mlp(d, h, o, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     expected = tuple(params["W1"].shape)  # (h, d), computed, not typed
     if shape == expected:
@@ -67,8 +74,14 @@ def check_dW1_shape(answer):
     )
 
 
-def check_db2(answer):
-    """Exercise 2: ∂L/∂b2 for L = mean((ŷ − y)²), ŷ = σ(Z2), at ``DB2_PROBLEM`` (one number)."""
+_DB2_ADVICE = (
+    "Work row by row: each sample's chain-rule factors are ∂L/∂ŷ and σ′ = ŷ(1 − ŷ); recheck each, then add "
+    "the rows up, since b2 is shared by every sample."
+)
+
+
+def _db2_catalogue():
+    """Exercise 2's expected ∂L/∂b2 and the values that common mistakes give, each with its hint."""
     y_hat = torch.tensor(DB2_PROBLEM["y_hat"], dtype=torch.float64).reshape(-1, 1)  # (N, 1)
     y = torch.tensor(DB2_PROBLEM["y"], dtype=torch.float64).reshape(-1, 1)
     n = y.numel()
@@ -90,7 +103,13 @@ def check_db2(answer):
         ),
         (dZ2[0, 0].item(), "that is the first sample's share: add up every sample's dZ2."),
     ]
-    return check_number(answer, expected, name="∂L/∂b2", mistakes=mistakes)
+    return expected, mistakes
+
+
+def check_db2(answer):
+    """Exercise 2: ∂L/∂b2 for L = mean((ŷ − y)²), ŷ = σ(Z2), at ``DB2_PROBLEM`` (one number)."""
+    expected, mistakes = _db2_catalogue()
+    return check_number(answer, expected, name="∂L/∂b2", mistakes=mistakes, advice=_DB2_ADVICE)
 
 
 def _relu_hidden_layer():
@@ -102,25 +121,25 @@ def _relu_hidden_layer():
     return H, y.flatten()
 
 
-def check_xor_output_weight(answer):
-    """Exercise 3: the output weight c that makes ŷ = h₁ + c·h₂ equal XOR at all four points, for the ReLU
-    hidden layer of ``RELU_XOR_PROBLEM`` (one number).
+_OUTPUT_WEIGHT_ADVICE = (
+    "c is not a chain-rule product but the solution of a small linear system: tabulate h₁ and h₂ at the four "
+    "points, then solve h₁ + c·h₂ = y at the points where h₂ is not 0."
+)
+_POSITIVE_OUTPUT_WEIGHT_HINT = (
+    "a positive c adds to h₁ where the second unit is on, at (1, 1), and the target there is 0: the second "
+    "unit must pull the output down."
+)
 
-    Only the points where h₂ ≠ 0 constrain c; the expected value solves y − h₁ = c·h₂ there by least
-    squares, and is checked to fit all four points exactly.
-    """
+
+def _output_weight_catalogue():
+    """Exercise 3's expected c and the values that common mistakes give, each with its hint (a positive c,
+    a whole family of mistakes, is caught before these: ``_POSITIVE_OUTPUT_WEIGHT_HINT``)."""
     H, y = _relu_hidden_layer()
     h1, h2 = H[:, 0], H[:, 1]
     expected = (h2 @ (y - h1) / (h2 @ h2)).item()  # least squares for the one unknown c
     if not torch.allclose(h1 + expected * h2, y, rtol=0, atol=1e-12):
         raise AssertionError("RELU_XOR_PROBLEM has no output weight that reproduces XOR exactly")
     k = int(torch.argmax(h2))  # the point where the second unit is on
-    if as_number(answer) is not None and as_number(answer) > 0:  # every positive c errs the same way
-        return Feedback(
-            False,
-            "✗ the output weight c: a positive c adds to h₁ where the second unit is on, at (1, 1), and the "
-            "target there is 0: the second unit must pull the output down.",
-        )
     mistakes = [
         (
             (y[k] - 1) / h2[k],  # as if h₁ were 1 there, like an OR unit
@@ -137,5 +156,20 @@ def check_xor_output_weight(answer):
             "the ratio is upside down: solve h₁ + c·h₂ = y for c at (1, 1).",
         ),
     ]
-    mistakes = [(float(value), hint) for value, hint in mistakes]
-    return check_number(answer, expected, name="the output weight c", mistakes=mistakes)
+    return expected, [(float(value), hint) for value, hint in mistakes]
+
+
+def check_xor_output_weight(answer):
+    """Exercise 3: the output weight c that makes ŷ = h₁ + c·h₂ equal XOR at all four points, for the ReLU
+    hidden layer of ``RELU_XOR_PROBLEM`` (one number).
+
+    Only the points where h₂ ≠ 0 constrain c; the expected value solves y − h₁ = c·h₂ there by least
+    squares, and is checked to fit all four points exactly.
+    """
+    expected, mistakes = _output_weight_catalogue()
+    value = as_number(answer)
+    if value is not None and 0 < value < math.inf:  # every positive c errs the same way
+        return Feedback(False, f"✗ the output weight c: {_POSITIVE_OUTPUT_WEIGHT_HINT}")
+    return check_number(
+        answer, expected, name="the output weight c", mistakes=mistakes, advice=_OUTPUT_WEIGHT_ADVICE
+    )
