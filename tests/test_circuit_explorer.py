@@ -1,13 +1,18 @@
 """CircuitExplorer, driven headless: sliders → state (hand trace and autograd), graph labels in place, messages."""
 
+import math
+
 import ipywidgets as widgets
 import pytest
 import torch
 
 from backprop_helpers import sigmoid_circuit
+from backprop_helpers.activations import sigmoid_grad
 from backprop_helpers.widgets import CircuitExplorer
 from backprop_helpers.widgets.circuit_explorer import (
+    AUTOGRAD_GRADIENT_LIMIT,
     FLOAT32_EXP_LIMIT,
+    HAND_GRADIENT_LIMIT,
     CircuitState,
     circuit_autograd,
     gate_rows,
@@ -22,7 +27,7 @@ def explorer():
     return CircuitExplorer()
 
 
-def test_defaults_are_seed_003(explorer):
+def test_defaults_are_the_source_notebooks(explorer):
     state = explorer.state
     assert isinstance(state, CircuitState)
     assert explorer.values() == {"x0": 1.0, "x1": 2.0, "w0": 0.5, "w1": -0.3, "b": 0.1}
@@ -115,6 +120,63 @@ def test_lost_gradient_warning_where_h_squared_overflows(explorer):
     assert "h² overflows" in explorer.message
     explorer.controls["w0"].value = -1.0  # z = −12: fine again
     assert explorer.message == "" and explorer.state.trace.df_dz.item() > 0
+
+
+def _set(explorer, **values):
+    for name, value in values.items():
+        explorer.controls[name].value = value
+
+
+def test_band_where_only_autograd_keeps_the_gradient_is_flagged(explorer):
+    # z = −4.8·10 = −48: h ≈ 7e20, h² > float32 max, so the hand ∂f/∂h = −1/h² is 0; autograd's −f² is not
+    _set(explorer, x0=10.0, x1=0.0, w0=-4.8, b=0.0)
+    state = explorer.state
+    assert HAND_GRADIENT_LIMIT > state.trace.z.item() > AUTOGRAD_GRADIENT_LIMIT
+    assert state.trace.df_dz.item() == 0.0 and state.trace.df_dh.item() == 0.0
+    graph = state.tensors["z"].grad.item()
+    exact = sigmoid_grad(torch.tensor(-48.0, dtype=torch.float64)).item()
+    assert graph == pytest.approx(exact, rel=1e-3)  # f² is still a normal-enough float32 at z = −48
+    # both show 0.0000 at 4 decimals: only the message tells them apart
+    assert explorer.drawing.node("z").label.endswith("∂ 0.0000")
+    assert "∂f/∂z = 0.0000" in explorer.readout.value
+    message = explorer.message
+    assert "disagree" in message and "−f²" in message and "h² overflows" in message
+    assert f"{graph:.3e}".replace("-", "−") in message and "z = −48.00" in message
+    assert "subnormal" not in message
+    # deeper in the band f² is subnormal: autograd's value is finite but has few digits left, and the message says so
+    _set(explorer, w0=-5.0, b=-1.5)  # z = −51.5
+    assert explorer.state.tensors["z"].grad.item() > 0 and "subnormal" in explorer.message
+    # below the band autograd's −f² underflows as well: no disagreement, the lost gradient is still flagged
+    _set(explorer, b=-2.0)  # z = −52
+    assert explorer.state.tensors["z"].grad.item() == 0.0
+    assert "disagree" not in explorer.message and "underflowed too" in explorer.message
+    # above the band both keep it and there is nothing to say
+    _set(explorer, w0=-4.0, b=0.0)  # z = −40
+    assert explorer.message == "" and explorer.state.trace.df_dz.item() > 0
+
+
+def _last_nonzero(grad_at, low=-100.0, high=0.0):
+    # bisection on float32 z: grad_at(high) > 0, grad_at(low) == 0
+    for _ in range(80):
+        middle = (low + high) / 2
+        if grad_at(middle) > 0:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def test_the_band_limits_are_where_the_float32_gradients_vanish():
+    def hand(z):
+        return sigmoid_circuit([z], [1.0], 0.0).df_dz.item() if z > -FLOAT32_EXP_LIMIT else 0.0
+
+    def autograd(z):
+        return circuit_autograd((z, 0.0), (1.0, 0.0), 0.0)[1]["z"].grad.item()
+
+    assert _last_nonzero(hand) == pytest.approx(HAND_GRADIENT_LIMIT, abs=1e-3)  # −64·ln 2
+    assert _last_nonzero(autograd) == pytest.approx(AUTOGRAD_GRADIENT_LIMIT, abs=1e-3)  # −75·ln 2
+    assert HAND_GRADIENT_LIMIT == pytest.approx(-64 * math.log(2), abs=1e-6)
+    assert AUTOGRAD_GRADIENT_LIMIT == pytest.approx(-75 * math.log(2), abs=1e-12)
 
 
 def test_circuit_autograd_matches_sigmoid_circuit_on_seeded_inputs():

@@ -1,6 +1,6 @@
 """Explorer of notebook 03: the sigmoid neuron as gates, its computation graph labelled with values and gradients.
 
-The gates are seed 003's staging (notebook 03, § "The sigmoid as four gates"):
+The gates are the source notebook's staging (notebook 03, § "The sigmoid as four gates"):
 
     z = w₀x₀ + w₁x₁ + b,   k = e^{−z},   h = 1 + k,   f = 1/h.
 
@@ -10,8 +10,11 @@ figure, the same Text artists); the read-out is the gate table, local and upstre
 
 Slider ranges: x₀, x₁ ∈ [−10, 10] and w₀, w₁, b ∈ [−5, 5], in steps of 0.1. Then z = w·x + b spans [−105, 105],
 so the corners reach z < −88.7, where k = e^{−z} overflows float32: ``sigmoid_circuit`` raises a ValueError and
-the explorer shows it as a message (the staged gates are not stable there; ``sigmoid`` is). Between
-z ≈ −44 and −88.7, h² overflows and ∂f/∂h = −1/h² rounds to 0: a warning says so.
+the explorer shows it as a message (the staged gates are not stable there; ``sigmoid`` is). Below
+``HAND_GRADIENT_LIMIT`` (z ≈ −44.4) h² overflows and the hand ∂f/∂h = −1/h² rounds to 0. Autograd's backward of
+the reciprocal is written through the output, ∂f/∂h = −f², and f is small, not huge: it stays finite down to
+``AUTOGRAD_GRADIENT_LIMIT`` (z ≈ −52.0), where f² underflows. In that band the graph (autograd) and the table
+(by hand) disagree although both print 0.0000; the message line says so.
 """
 
 import math
@@ -25,12 +28,25 @@ from backprop_helpers.graph import draw_graph, format_number
 from backprop_helpers.neuron import CircuitTrace, sigmoid_circuit
 from backprop_helpers.widgets.explorer import Explorer
 
-__all__ = ["CircuitExplorer", "CircuitState", "circuit_autograd", "gate_rows"]
+__all__ = [
+    "CircuitExplorer",
+    "CircuitState",
+    "circuit_autograd",
+    "gate_rows",
+    "HAND_GRADIENT_LIMIT",
+    "AUTOGRAD_GRADIENT_LIMIT",
+]
 
 X_RANGE = (-10.0, 10.0)
 W_RANGE = (-5.0, 5.0)
 B_RANGE = (-5.0, 5.0)
-FLOAT32_EXP_LIMIT = math.log(torch.finfo(torch.float32).max)  # 88.72: e^{−z} overflows for z below −88.72
+_FLOAT32 = torch.finfo(torch.float32)
+FLOAT32_EXP_LIMIT = math.log(_FLOAT32.max)  # 88.72: e^{−z} overflows for z below −88.72
+# h² overflows when h > √max, h = 1 + e^{−z}: the hand ∂f/∂h = −1/h² is 0 for z below −44.36
+HAND_GRADIENT_LIMIT = -math.log(math.sqrt(_FLOAT32.max) - 1)
+# f² rounds to 0 when it is under half the smallest subnormal, 2^−150, i.e. f < 2^−75: autograd's ∂f/∂h = −f²
+# is 0 for z below −75·ln 2 = −51.99 (f = 1/(1 + e^{−z}) ≈ e^{z} there)
+AUTOGRAD_GRADIENT_LIMIT = 0.5 * math.log(_FLOAT32.tiny * _FLOAT32.eps / 2)
 
 
 def circuit_autograd(x, w, b):
@@ -109,7 +125,7 @@ def gate_rows(trace, x, w):
 class CircuitExplorer(Explorer):
     """Sliders for x₀, x₁, w₀, w₁, b; the labelled computation graph and the gate table follow them.
 
-    Defaults are seed 003's: x = (1, 2), w = (0.5, −0.3), b = 0.1. ``.state`` is a ``CircuitState``;
+    Defaults are the source notebook's: x = (1, 2), w = (0.5, −0.3), b = 0.1. ``.state`` is a ``CircuitState``;
     ``.drawing`` the ``GraphDrawing`` whose value and gradient texts are updated in place.
     """
 
@@ -177,11 +193,29 @@ class CircuitExplorer(Explorer):
 
     def _check(self, state):
         t = state.trace
+        if float(t.df_dz) != 0.0:
+            return ""
         exact = sigmoid_grad(t.z.detach().to(torch.float64)).item()  # σ′(z) in float64: > 0 for z > −745
-        if float(t.df_dz) == 0.0 and exact > 0:
+        if exact == 0.0:
+            return ""
+        z, h, f = float(t.z), float(t.h), float(t.f)
+        graph = state.tensors["z"].grad.item()  # autograd's ∂f/∂z, the label of the graph's z box
+        hand = f"h² overflows float32 (h = {_sci(h)}), so ∂f/∂h = −1/h² and every gradient behind it are 0"
+        if graph == 0.0:
             return (
-                f"⚠ h = 1 + e^(−z) = {float(t.h):.3e}: h² overflows float32, so ∂f/∂h = −1/h² rounds to 0 and "
-                f"so does every gradient behind it, although σ′(z) = σ(1 − σ) = {exact:.3e}. The staged gates "
-                "lose the gradient for z below about −44."
+                f"⚠ z = {_sci(z, fixed=True)}: by hand, {hand} (z below {_sci(HAND_GRADIENT_LIMIT, fixed=True)}); "
+                f"autograd's ∂f/∂h = −f² has underflowed too (z below {_sci(AUTOGRAD_GRADIENT_LIMIT, fixed=True)}), "
+                f"although σ′(z) = σ(1 − σ) = {_sci(exact)}."
             )
-        return ""
+        off = abs(graph - exact) / exact
+        few_digits = f" (f² is subnormal in float32 here: off by {off:.0%})" if off > 0.01 else ""
+        return (
+            f"⚠ z = {_sci(z, fixed=True)}: the graph (autograd) and the table (by hand) disagree, hidden by their "
+            f"4 decimals. The table: {hand}. The graph: autograd writes ∂f/∂h = −f² through the small output "
+            f"f = {_sci(f)}, so its ∂f/∂z = {_sci(graph)}{few_digits}; σ′(z) = σ(1 − σ) = {_sci(exact)}."
+        )
+
+
+def _sci(value, fixed=False):
+    """3-digit scientific (or 2 fixed decimals) with the U+2212 minus of the read-out."""
+    return (f"{value:.2f}" if fixed else f"{value:.3e}").replace("-", "−")
