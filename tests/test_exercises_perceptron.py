@@ -1,7 +1,10 @@
-"""Perceptron exercises: the right answer passes, each typical mistake gets its own hint, no hint gives the answer."""
+"""Perceptron exercises: the right answer passes in every form numeric code produces and at three significant
+digits, each catalogued mistake gets its own hint, no hint gives the answer, the advice fits the exercise, and the
+explorer of the same notebook cannot show the answers."""
 
 import re
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -11,8 +14,17 @@ from backprop_helpers.exercises import (
     check_largest_stable_lr,
     check_perceptron_gradient,
     check_perceptron_update,
+    perceptron,
 )
-from backprop_helpers.exercises.perceptron import BATCH_PROBLEM, GRADIENT_PROBLEM
+from backprop_helpers.exercises.feedback import CHAIN_RULE_ADVICE, DIGITS, matches
+from backprop_helpers.exercises.perceptron import (
+    BATCH_ADVICE,
+    BATCH_PROBLEM,
+    GRADIENT_PROBLEM,
+    THRESHOLD_ADVICE,
+    UPDATE_ADVICE,
+)
+from backprop_helpers.widgets import PerceptronExplorer
 from backprop_helpers.widgets.perceptron_explorer import gradient_descent_path
 
 # Exercise 1/2/4 by hand: x = (2, −1, 3), w = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
@@ -22,8 +34,15 @@ GRADIENT = [12.0, -6.0, 18.0]
 UPDATED = [-0.2, 1.6, -0.8]
 DIVERGENCE_LR = 1 / 14
 # Exercise 3 by hand: h = (4 − 2 + 1, 1 + 1 + 1, 0 + 2 + 1) = (3, 3, 3), h − y = (2, 1, 6), sum 9, N = 3:
-# ∂L/∂b = 2·9/3 = 6.
+# ∂J/∂b = (2/n) Σᵢ (hᵢ − yᵢ) = 2·9/3 = 6.
 BATCH_BIAS_GRAD = 6.0
+ANSWERS = {
+    check_perceptron_gradient: GRADIENT,
+    check_perceptron_update: UPDATED,
+    check_batch_bias_gradient: BATCH_BIAS_GRAD,
+    check_largest_stable_lr: DIVERGENCE_LR,
+}
+CATALOGUE = perceptron._catalogue()
 
 
 def autograd_perceptron():
@@ -89,7 +108,7 @@ def test_exercise_4_asks_where_divergence_begins():
         (check_batch_bias_gradient, 18.0, "mean"),  # forgot the mean of MSELoss
         (check_batch_bias_gradient, 3.0, "factor 2"),
         (check_batch_bias_gradient, 9.0, "two factors are missing"),
-        (check_batch_bias_gradient, 4.0, "first sample alone"),
+        (check_batch_bias_gradient, 4.0, "first row alone"),
         (check_batch_bias_gradient, -6.0, "sign is flipped"),
         (check_largest_stable_lr, 1 / 28, "oscillate"),  # 1/λ
         (check_largest_stable_lr, 1 / 7, "factor 2"),  # forgot the 2 in the Hessian
@@ -101,6 +120,125 @@ def test_typical_mistakes_get_their_hint(check, answer, hint):
     feedback = check(answer)
     assert not feedback.ok
     assert hint in feedback.message
+
+
+def _number_forms(answer):
+    return [
+        answer,
+        np.float32(answer),
+        np.float64(answer),
+        np.array(answer),
+        np.array([answer]),
+        [answer],
+        torch.tensor(answer),
+        torch.tensor([answer], dtype=torch.float64),
+    ]
+
+
+def _vector_forms(answer):
+    return [
+        list(answer),
+        tuple(answer),
+        np.array(answer),
+        np.array(answer, dtype=np.float32),
+        torch.tensor(answer),
+        torch.tensor(answer, dtype=torch.float64),
+        torch.tensor([answer]),  # (1, 3), as a batch of one row
+    ]
+
+
+@pytest.mark.parametrize("check", list(ANSWERS))
+def test_right_answer_passes_in_every_form(check):
+    answer = ANSWERS[check]
+    forms = _vector_forms(answer) if isinstance(answer, list) else _number_forms(answer)
+    for form in forms:
+        assert check(form).ok, (type(form).__name__, check(form).message)
+
+
+def _round(value, digits):
+    return float(f"{value:.{digits}g}")
+
+
+@pytest.mark.parametrize("check", list(ANSWERS))
+def test_a_correct_rounding_passes(check):
+    answer = ANSWERS[check]
+    for digits in (DIGITS, DIGITS + 1):
+        rounded = [_round(v, digits) for v in answer] if isinstance(answer, list) else _round(answer, digits)
+        assert check(rounded).ok, rounded
+
+
+@pytest.mark.parametrize(
+    ("check", "one_digit"),
+    [
+        (check_perceptron_gradient, [10.0, -6.0, 20.0]),  # 12 and 18 to one digit
+        (check_perceptron_update, [-0.2, 2.0, -0.8]),  # 1.6 to one digit
+        (check_largest_stable_lr, 0.07),  # 1/14 = 0.0714…
+    ],  # exercise 3's answer, 6, has one digit: nothing to tell apart
+)
+def test_too_few_digits_is_close(check, one_digit):
+    expected = CATALOGUE[check.__name__][1]
+    values = one_digit if isinstance(one_digit, list) else [one_digit]
+    targets = expected.tolist() if isinstance(expected, torch.Tensor) else [expected]
+    assert [_round(v, 1) for v in targets] == values  # it is the answer rounded to one digit
+    feedback = check(one_digit)
+    assert not feedback.ok and "close — give more digits" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("exercise", "index"), [(e, i) for e in CATALOGUE for i in range(len(CATALOGUE[e][2]))]
+)
+def test_every_catalogued_mistake_gets_its_own_hint(exercise, index):
+    check = getattr(perceptron, exercise)
+    wrong, hint = CATALOGUE[exercise][2][index]
+    wrong = wrong.tolist() if isinstance(wrong, torch.Tensor) else wrong
+    typed = [_round(v, 3) for v in wrong] if isinstance(wrong, list) else _round(wrong, 3)
+    for form in (wrong, typed):
+        feedback = check(form)
+        assert not feedback.ok and hint in feedback.message, (form, feedback.message)
+
+
+def _components(value):
+    return value.tolist() if isinstance(value, torch.Tensor) else [value]
+
+
+@pytest.mark.parametrize("exercise", list(CATALOGUE))
+def test_no_two_catalogued_values_agree_at_three_digits(exercise):
+    _, expected, mistakes, _ = CATALOGUE[exercise]
+    values = [_components(expected), *(_components(value) for value, _ in mistakes)]
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            same = all(matches(u, v, DIGITS) or matches(v, u, DIGITS) for u, v in zip(a, b, strict=True))
+            assert not same, (exercise, a, b)
+
+
+@pytest.mark.parametrize(
+    ("check", "wrong", "advice"),
+    [
+        (check_perceptron_gradient, [13.0, -7.0, 19.0], CHAIN_RULE_ADVICE),  # a chain-rule product
+        (check_perceptron_update, [-0.3, 1.7, -0.9], UPDATE_ADVICE),
+        (check_batch_bias_gradient, 7.5, BATCH_ADVICE),
+        (check_largest_stable_lr, 0.5, THRESHOLD_ADVICE),
+    ],
+)
+def test_an_uncatalogued_answer_gets_advice_that_fits_the_exercise(check, wrong, advice):
+    feedback = check(wrong)
+    assert not feedback.ok and feedback.message.endswith(advice)
+    if advice is not CHAIN_RULE_ADVICE:
+        assert CHAIN_RULE_ADVICE not in feedback.message
+
+
+def test_the_explorer_cannot_show_the_answers():
+    # Its sliders are the learning rate and the step count on its own two-weight problem; the exercises have
+    # three weights (1, 2, 4) or a batch (3), and it shows no gradient at all.
+    explorer = PerceptronExplorer()
+    assert set(explorer.values()) == {"lr", "steps"}
+    with pytest.raises(ValueError, match="two numbers"):
+        PerceptronExplorer(x=GRADIENT_PROBLEM["x"], w=GRADIENT_PROBLEM["w"])
+    assert not check_largest_stable_lr(explorer.state.lr_diverge).ok
+    assert not check_largest_stable_lr(explorer.state.lr_oscillate).ok
+    for number in re.findall(r"\d+\.\d+", explorer.readout.value):
+        assert not check_largest_stable_lr(float(number)).ok
+        assert not check_batch_bias_gradient(float(number)).ok
 
 
 ANSWER_STRINGS = {

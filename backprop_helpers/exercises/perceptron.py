@@ -2,7 +2,14 @@
 
 Each ``check_…`` takes the learner's answer and returns a ``Feedback``: ✓, or a hint that names the likely
 mistake (the factor 2, the sign of the update, the mean of ``nn.MSELoss``…) without giving the answer. The
-expected values are computed here from the problem data below, never typed in.
+expected values are computed here from the problem data below, never typed in. A typed answer needs three
+significant digits (``feedback.DIGITS``). Exercise 1 is a chain-rule product and keeps the default advice; the
+others are an update, a sum over a batch and a threshold, and each says what to redo.
+
+None of the answers can be read off notebook 04's ``PerceptronExplorer``: its only sliders are the learning rate
+and the number of steps, on a fixed problem with two weights (x = (4, −2)); exercises 1, 2 and 4 have three
+weights (the explorer refuses an x of three numbers), exercise 3 a batch of three rows, and the explorer shows
+no gradient at all. Its 2/λ is that of its own x, not exercise 4's.
 """
 
 import math
@@ -21,10 +28,20 @@ __all__ = [
     "check_largest_stable_lr",
 ]
 
-# Exercises 1, 2 and 4: the perceptron h = wᵀx (no bias), J = (h − y)², one SGD step of lr.
+# Exercises 1, 2 and 4: the perceptron h = wᵀx (no bias), J = (h − y)², one gradient-descent step of lr.
 GRADIENT_PROBLEM = {"x": (2.0, -1.0, 3.0), "w": (1.0, 1.0, 1.0), "y": 1.0, "lr": 0.1}
-# Exercise 3: nn.Linear(2, 1) with weight (1, 1), bias 1 on a batch of three samples, nn.MSELoss (the mean).
+# Exercise 3: nn.Linear(2, 1) with weight (1, 1), bias 1 on a batch of three rows, nn.MSELoss (the mean).
 BATCH_PROBLEM = {"X": ((4.0, -2.0), (1.0, 1.0), (0.0, 2.0)), "y": (1.0, 2.0, -3.0), "w": (1.0, 1.0), "b": 1.0}
+
+UPDATE_ADVICE = "Get ∂J/∂w first (exercise 1), then take w − α·∂J/∂w component by component."
+BATCH_ADVICE = (
+    "Compute hᵢ − yᵢ row by row and add them up (b is shared by every row, so its gradient is a sum), then "
+    "apply the 2 of the square and the 1/n of the mean."
+)
+THRESHOLD_ADVICE = (
+    "Follow section 7: λ is the largest eigenvalue of the Hessian 2xxᵀ, and every step multiplies the residual "
+    "by 1 − αλ; find the α at which that factor passes −1."
+)
 
 
 def _gradient_parts():
@@ -35,53 +52,95 @@ def _gradient_parts():
     return x, w, trace
 
 
-def check_perceptron_gradient(answer):
-    """Exercise 1: ∂J/∂w for h = wᵀx, J = (h − y)², at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
-    x, _, trace = _gradient_parts()
+def _gradient(x, w, trace):
+    """Exercise 1: (expected, mistakes) for ∂J/∂w."""
     expected = trace.dL_dw  # 2(h − y)·x
     residual = trace.y_hat - GRADIENT_PROBLEM["y"]
-    mistakes = [
+    return expected, [
         (residual * x, "you dropped the factor 2 from d(h − y)²/dh = 2(h − y)."),
         (2 * residual * torch.ones_like(x), "that is ∂J/∂h for every weight: multiply by ∂h/∂wᵢ = xᵢ."),
         (residual**2 * x, "the outer derivative of (h − y)² is 2(h − y), not (h − y)²."),
         (2 * trace.y_hat * x, "the residual is h − y: you left out the target y."),
         (-expected, "every sign is flipped: the residual is h − y (prediction minus target), not y − h."),
     ]
-    return check_vector(answer, expected, name="∂J/∂w", mistakes=mistakes)
+
+
+def _update(x, w, trace):
+    """Exercise 2: (expected, mistakes) for w after one step."""
+    lr = GRADIENT_PROBLEM["lr"]
+    expected = sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
+    residual = trace.y_hat - GRADIENT_PROBLEM["y"]
+    return expected, [
+        (w + lr * trace.dL_dw, "you stepped uphill: the update subtracts α·∂J/∂w (w − …, not w + …)."),
+        (w - lr * residual * x, "the step is right in direction but half as long: ∂J/∂w has the factor 2."),
+        (-lr * trace.dL_dw, "that is the step α·∂J/∂w with its minus sign: add it to the old weights."),
+        (lr * trace.dL_dw, "that is the step alone: the new weight is the old weight minus it."),
+        (w - trace.dL_dw, "the gradient must be scaled by the learning rate before it is subtracted."),
+    ]
+
+
+def _batch_bias_gradient():
+    """Exercise 3: (expected, mistakes) for ∂J/∂b of the batch."""
+    p = BATCH_PROBLEM
+    X = torch.tensor(p["X"], dtype=torch.float64)  # (n, 2)
+    y = torch.tensor(p["y"], dtype=torch.float64)  # (n,)
+    h = X @ torch.tensor(p["w"], dtype=torch.float64) + p["b"]  # (n, 2) @ (2,) -> (n,)
+    residual_sum = (h - y).sum().item()  # b is shared by every row: its gradient adds up over the rows
+    n = len(y)
+    expected = 2 * residual_sum / n  # J = (1/n) Σᵢ (hᵢ − yᵢ)², ∂hᵢ/∂b = 1
+    return expected, [
+        (2 * residual_sum, "nn.MSELoss takes the mean over the batch: divide the sum by n."),
+        (residual_sum / n, "the mean is right but the factor 2 of d(h − y)²/dh is missing."),
+        (residual_sum, "two factors are missing: the 2 of d(h − y)²/dh and the 1/n of the mean."),
+        (2 * (h[0] - y[0]).item(), "that is the first row alone: b is shared by every row, so the batch "
+                                   "gradient adds up all n rows' terms (then takes the mean)."),
+    ]  # fmt: skip
+
+
+def _divergence_threshold(x):
+    """Exercise 4: (expected, mistakes) for the learning rate where divergence begins."""
+    norm2 = float(x @ x)
+    lam = 2 * norm2  # the largest eigenvalue of the Hessian 2xxᵀ
+    return 2 / lam, [
+        (1 / lam, "that is 1/λ, where the path starts to overshoot and oscillate; just above it descent "
+                  "still converges."),
+        (2 / norm2, "the Hessian of (wᵀx − y)² is 2xxᵀ: its eigenvalue λ carries the factor 2."),
+        (lam, "that is λ itself; the threshold is a multiple of one over it."),
+        (2 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
+        (1 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
+    ]  # fmt: skip
+
+
+def _catalogue():
+    """check name → (what it asks for, expected, mistakes, advice): what each check uses; the tests read it."""
+    x, w, trace = _gradient_parts()
+    return {
+        "check_perceptron_gradient": ("∂J/∂w", *_gradient(x, w, trace), None),
+        "check_perceptron_update": ("the new w", *_update(x, w, trace), UPDATE_ADVICE),
+        "check_batch_bias_gradient": ("∂J/∂b", *_batch_bias_gradient(), BATCH_ADVICE),
+        "check_largest_stable_lr": ("the divergence threshold", *_divergence_threshold(x), THRESHOLD_ADVICE),
+    }
+
+
+def _check(exercise, answer, check):
+    name, expected, mistakes, advice = _catalogue()[exercise]
+    kwargs = {} if advice is None else {"advice": advice}  # None: a chain-rule product, the default advice
+    return check(answer, expected, name=name, mistakes=mistakes, **kwargs)
+
+
+def check_perceptron_gradient(answer):
+    """Exercise 1: ∂J/∂w for h = wᵀx, J = (h − y)², at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
+    return _check("check_perceptron_gradient", answer, check_vector)
 
 
 def check_perceptron_update(answer):
     """Exercise 2: w after one step w ← w − lr·∂J/∂w at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
-    x, w, trace = _gradient_parts()
-    lr = GRADIENT_PROBLEM["lr"]
-    expected = sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
-    residual = trace.y_hat - GRADIENT_PROBLEM["y"]
-    mistakes = [
-        (w + lr * trace.dL_dw, "you stepped uphill: the update subtracts lr·∂J/∂w (w − …, not w + …)."),
-        (w - lr * residual * x, "the step is right in direction but half as long: ∂J/∂w has the factor 2."),
-        (-lr * trace.dL_dw, "that is the step lr·∂J/∂w with its minus sign: add it to the old weights."),
-        (lr * trace.dL_dw, "that is the step alone: the new weight is the old weight minus it."),
-        (w - trace.dL_dw, "the gradient must be scaled by the learning rate before it is subtracted."),
-    ]
-    return check_vector(answer, expected, name="the new w", mistakes=mistakes)
+    return _check("check_perceptron_update", answer, check_vector)
 
 
 def check_batch_bias_gradient(answer):
-    """Exercise 3: ∂L/∂b of ``nn.MSELoss()(nn.Linear(2, 1)(X), y)`` at ``BATCH_PROBLEM`` (one number)."""
-    p = BATCH_PROBLEM
-    X = torch.tensor(p["X"], dtype=torch.float64)  # (N, 2)
-    y = torch.tensor(p["y"], dtype=torch.float64)  # (N,)
-    h = X @ torch.tensor(p["w"], dtype=torch.float64) + p["b"]  # (N, 2) @ (2,) -> (N,)
-    residual_sum = (h - y).sum().item()
-    n = len(y)
-    expected = 2 * residual_sum / n  # L = (1/N) Σ (hᵢ − yᵢ)², ∂hᵢ/∂b = 1
-    mistakes = [
-        (2 * residual_sum, "nn.MSELoss takes the mean over the batch: divide the sum by N."),
-        (residual_sum / n, "the mean is right but the factor 2 of d(h − y)²/dh is missing."),
-        (residual_sum, "two factors are missing: the 2 of d(h − y)²/dh and the 1/N of the mean."),
-        (2 * (h[0] - y[0]).item(), "that is the first sample alone: the batch loss averages all N samples."),
-    ]
-    return check_number(answer, expected, name="∂L/∂b", mistakes=mistakes)
+    """Exercise 3: ∂J/∂b of ``nn.MSELoss()(nn.Linear(2, 1)(X), y)`` at ``BATCH_PROBLEM`` (one number)."""
+    return _check("check_batch_bias_gradient", answer, check_number)
 
 
 def check_largest_stable_lr(answer):
@@ -91,18 +150,4 @@ def check_largest_stable_lr(answer):
     1 − lr·λ, so descent converges for lr < 2/λ and diverges for lr > 2/λ. At lr = 2/λ itself it does neither
     (the residual flips sign at constant size), so 2/λ is a threshold, not the largest converging rate.
     """
-    x, _, _ = _gradient_parts()
-    norm2 = float(x @ x)
-    lam = 2 * norm2
-    expected = 2 / lam
-    mistakes = [
-        (
-            1 / lam,
-            "that is 1/λ, where the path starts to overshoot and oscillate; just above it descent still converges.",
-        ),
-        (2 / norm2, "the Hessian of (wᵀx − y)² is 2xxᵀ: its eigenvalue λ carries the factor 2."),
-        (lam, "that is λ itself; the threshold is a multiple of one over it."),
-        (2 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
-        (1 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
-    ]
-    return check_number(answer, expected, name="the divergence threshold", mistakes=mistakes)
+    return _check("check_largest_stable_lr", answer, check_number)
