@@ -1,9 +1,21 @@
-"""The exercises of notebook 02: right answers pass, the usual mistakes get their own hint, no hint leaks the answer."""
+"""Exercises of notebook 02: the right answer passes in every form numeric code produces and at three significant
+digits, each catalogued mistake gets its own hint, no hint gives the answer away, the fallback advice fits the
+exercise, and the explorer of the same notebook cannot show the answers."""
 
+import numpy as np
 import pytest
 import torch
 
-from backprop_helpers.exercises import check_accumulated_grad, check_chain_grad, check_fork_grad
+from backprop_helpers.exercises import (
+    autograd_basics,
+    check_accumulated_grad,
+    check_chain_grad,
+    check_fork_grad,
+)
+from backprop_helpers.exercises.autograd_basics import ACCUMULATION_ADVICE, FORK_ADVICE
+from backprop_helpers.exercises.feedback import CHAIN_RULE_ADVICE, DIGITS, matches
+from backprop_helpers.widgets import AutogradExplorer
+from backprop_helpers.widgets.autograd_explorer import EXPRESSIONS
 
 
 def accumulated_by_autograd():
@@ -26,61 +38,140 @@ def fork_by_autograd():
     return a.grad.item()
 
 
-CASES = {
-    "accumulated": (check_accumulated_grad, accumulated_by_autograd),
-    "chain": (check_chain_grad, chain_by_autograd),
-    "fork": (check_fork_grad, fork_by_autograd),
+CHECKS = {
+    check_accumulated_grad: accumulated_by_autograd(),
+    check_chain_grad: chain_by_autograd(),
+    check_fork_grad: fork_by_autograd(),
+}
+CATALOGUE = autograd_basics._catalogue()
+ADVICE = {
+    check_accumulated_grad: ACCUMULATION_ADVICE,
+    check_chain_grad: CHAIN_RULE_ADVICE,
+    check_fork_grad: FORK_ADVICE,
 }
 
-# (exercise, wrong answer, a phrase its hint must contain)
+
+def test_expected_values_are_autograds():
+    for check, answer in CHECKS.items():
+        assert CATALOGUE[check.__name__][1] == answer
+
+
+def _forms(answer):
+    """What numeric code naturally hands in for one number."""
+    return [
+        answer,
+        int(answer),
+        np.float32(answer),
+        np.float64(answer),
+        np.array(answer),
+        np.array([answer]),
+        [answer],
+        torch.tensor(answer),  # float32
+        torch.tensor([answer], dtype=torch.float64),
+    ]
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_right_answer_passes_in_every_form(check):
+    for form in _forms(CHECKS[check]):
+        feedback = check(form)
+        assert feedback.ok and feedback.message.startswith("✓"), (type(form).__name__, feedback.message)
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_a_correct_rounding_passes_and_too_few_digits_is_close(check):
+    answer = CHECKS[check]
+    for digits in (DIGITS, DIGITS + 1):
+        assert check(float(f"{answer:.{digits}g}")).ok
+    assert check(answer * (1 + 1e-7)).ok  # computed in float32 and printed in full
+    one_digit = float(f"{answer:.1g}")
+    if matches(one_digit, answer, DIGITS):
+        assert check(one_digit).ok  # 7 has one significant digit: nothing to tell apart
+    else:
+        feedback = check(one_digit)
+        assert not feedback.ok and "close — give more digits" in feedback.message, feedback.message
+
+
+def test_the_one_digit_roundings_that_differ_are_close():
+    assert "close — give more digits" in check_accumulated_grad(40.0).message  # 36 → 40
+    assert "close — give more digits" in check_chain_grad(20.0).message  # 15 → 20 (either way at a tie)
+    assert "close — give more digits" in check_chain_grad(10.0).message
+
+
+@pytest.mark.parametrize(
+    ("exercise", "index"), [(e, i) for e in CATALOGUE for i in range(len(CATALOGUE[e][2]))]
+)
+def test_every_catalogued_mistake_gets_its_own_hint_without_the_answer(exercise, index):
+    check = getattr(autograd_basics, exercise)
+    wrong, hint = CATALOGUE[exercise][2][index]
+    for form in (wrong, int(wrong), np.float32(wrong), torch.tensor([wrong])):
+        feedback = check(form)
+        assert not feedback.ok and hint in feedback.message, (form, feedback.message)
+        # the hint never gives the answer away
+        assert str(round(CATALOGUE[exercise][1])) not in feedback.message
+
+
+# (exercise, wrong answer, a phrase its hint must contain): the mistakes by hand, independently of the catalogue
 MISTAKES = [
-    ("accumulated", 12.0, "one backward() call"),  # forgot the accumulation
-    ("accumulated", 24.0, "two calls"),
-    ("accumulated", 8.0, "value of y"),
-    ("accumulated", 0.0, "zero_()"),
-    ("chain", 5.0, "dz/dy alone"),  # forgot the chain factor dy/dx
-    ("chain", 3.0, "dy/dx alone"),
-    ("chain", 8.0, "multiplies"),
-    ("chain", 9.0, "not at x"),
-    ("chain", 6.0, "value of z"),
-    ("fork", 6.0, "'+ a'"),  # forgot one path of the fork
-    ("fork", 4.0, "uses a twice"),
-    ("fork", 3.0, "three times"),
-    ("fork", 1.0, "only the '+ a' path"),
-    ("fork", 12.0, "value of b"),
+    (check_accumulated_grad, 12.0, "one backward() call"),  # forgot the accumulation
+    (check_accumulated_grad, 24.0, "two calls"),
+    (check_accumulated_grad, 8.0, "value of y"),
+    (check_accumulated_grad, 0.0, "zero_()"),
+    (check_chain_grad, 5.0, "dz/dy alone"),  # forgot the chain factor dy/dx
+    (check_chain_grad, 3.0, "dy/dx alone"),
+    (check_chain_grad, 8.0, "multiplies"),
+    (check_chain_grad, 9.0, "not at x"),
+    (check_chain_grad, 6.0, "value of z"),
+    (check_fork_grad, 6.0, "'+ a'"),  # forgot one path of the fork
+    (check_fork_grad, 4.0, "uses a twice"),
+    (check_fork_grad, 3.0, "three times"),
+    (check_fork_grad, 1.0, "only the '+ a' path"),
+    (check_fork_grad, 12.0, "value of c"),
 ]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_right_answer_passes(name):
-    check, reference = CASES[name]
-    expected = reference()
-    assert check(expected).ok
-    assert check(torch.tensor(expected)).ok  # a one-element tensor is accepted too
-    assert check(expected * (1 + 1e-5)).ok  # within the tolerance
-    assert check(expected).message.startswith("✓")
-
-
-@pytest.mark.parametrize(("name", "wrong", "phrase"), MISTAKES)
-def test_typical_mistake_gets_its_hint(name, wrong, phrase):
-    check, reference = CASES[name]
+@pytest.mark.parametrize(("check", "wrong", "phrase"), MISTAKES)
+def test_typical_mistake_by_hand_gets_its_hint(check, wrong, phrase):
     feedback = check(wrong)
-    assert not feedback.ok
-    assert phrase in feedback.message
-    assert str(round(reference())) not in feedback.message  # the hint never gives the answer away
+    assert not feedback.ok and phrase in feedback.message, feedback.message
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("exercise", list(CATALOGUE))
+def test_no_two_catalogued_values_agree_at_three_digits(exercise):
+    _, expected, mistakes, _ = CATALOGUE[exercise]
+    values = [expected, *(value for value, _ in mistakes)]
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            assert not matches(a, b, DIGITS) and not matches(b, a, DIGITS), (exercise, a, b)
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
 @pytest.mark.parametrize("wrong", [-1.0, 2.5, 100.0, -1000.0])
-def test_other_wrong_answers_fail_without_the_answer(name, wrong):
-    check, reference = CASES[name]
+def test_other_wrong_answers_get_advice_that_fits_the_exercise(check, wrong):
     feedback = check(wrong)
     assert not feedback.ok and feedback.message.startswith("✗")
-    assert str(round(reference())) not in feedback.message
+    assert ADVICE[check] in feedback.message, feedback.message
+    assert str(round(CHECKS[check])) not in feedback.message
+    if check is not check_chain_grad:  # accumulation and a fork are not "recheck each factor"
+        assert "chain-rule factors" not in feedback.message
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_no_answer_yet(name):
-    check, _ = CASES[name]
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_no_answer_yet_and_non_numbers(check):
     assert not check(None).ok and "No answer yet" in check(None).message
-    assert not check("seven").ok
+    assert "No answer yet" in check(...).message
+    assert "single number" in check("seven").message
+    assert "single number" in check([1.0, 2.0]).message
+
+
+# -- the explorer of notebook 02 cannot show the answers -------------------------------------------------------
+
+
+def test_no_explorer_expression_is_an_exercises_function():
+    # per backward() call at the exercise's point: y = x³ at 2 adds 12; z = y² + y, y = 3x − 1 at 1 gives 15
+    explorer = AutogradExplorer()
+    lo, hi = explorer.controls["x"].min, explorer.controls["x"].max
+    for expression in EXPRESSIONS.values():
+        assert expression.derivative(2.0) != 12.0
+        assert expression.derivative(1.0) != 15.0
+    assert not lo <= 3.0 <= hi  # the fork's a = 3 is outside the x slider's range

@@ -1,62 +1,98 @@
 """Exercises of notebook 02 (autograd basics): gradient accumulation, a new chain, a fork.
 
-Each ``check_…(answer)`` returns a ``Feedback``: ✓, or a hint aimed at the usual mistake — never the answer.
+Each ``check_…(answer)`` returns a ``Feedback``: ✓, or a hint aimed at the usual mistake — never the answer. A typed
+answer needs three significant digits (``feedback.DIGITS``); these answers are whole numbers, exact as typed.
+
+None of them can be read off notebook 02's ``AutogradExplorer``: its expressions are 2y + y² with y = x², x² and
+sin(x²), none of which is an exercise's function (x³; y² + y with y = 3x − 1; a·a + a), and exercise 3's a = 3 lies
+outside its x slider's range (``tests`` check both).
 """
 
 from backprop_helpers.exercises.feedback import check_number
 
 __all__ = ["check_accumulated_grad", "check_chain_grad", "check_fork_grad"]
 
-
-def check_accumulated_grad(answer):
-    """Exercise 1: y = x³ is built and backpropagated three times from the leaf x = 2, never zeroed. x.grad?"""
-    # each call adds dy/dx = 3x² at x = 2
-    return check_number(
-        answer,
-        3 * (3 * 2.0**2),
-        name="x.grad after three backward() calls",
-        mistakes=[
-            (3 * 2.0**2, "that is what one backward() call adds. Nothing reset x.grad between the calls."),
-            (2 * 3 * 2.0**2, "that is two calls' worth: count every backward(), the first one too."),
-            (2.0**3, "that is the value of y, not its derivative."),
-            (0.0, "x.grad is only reset by zero_(); backward() never clears it."),
-        ],
-    )
+ACCUMULATION_ADVICE = (
+    "Each backward() adds dy/dx at x = 2 to x.grad and nothing resets it in between: find dy/dx for y = x³, "
+    "then count the calls."
+)
+FORK_ADVICE = (
+    "List every path from a to c, multiply the local gradients along each path, and add the paths: inside one "
+    "backward() the engine sums them before a.grad is filled."
+)
 
 
-def check_chain_grad(answer):
-    """Exercise 2: z = y² + y with y = 3x − 1, at x = 1. dz/dx?"""
+def _accumulated():
+    """Exercise 1: (expected, mistakes) for x.grad after three backward() calls of y = x³ at x = 2."""
+    x = 2.0
+    dy_dx = 3 * x**2  # what each call adds
+    return 3 * dy_dx, [
+        (dy_dx, "that is what one backward() call adds. Nothing reset x.grad between the calls."),
+        (2 * dy_dx, "that is two calls' worth: count every backward(), the first one too."),
+        (x**3, "that is the value of y, not its derivative."),
+        (0.0, "x.grad is only reset by zero_(); backward() never clears it."),
+    ]
+
+
+def _chain():
+    """Exercise 2: (expected, mistakes) for dz/dx of z = y² + y, y = 3x − 1, at x = 1."""
     x = 1.0
     y = 3 * x - 1
     dz_dy = 2 * y + 1
     dy_dx = 3.0
-    return check_number(
-        answer,
-        dz_dy * dy_dx,
-        name="dz/dx",
-        mistakes=[
-            (dz_dy, "that is dz/dy alone: multiply by the local gradient dy/dx of the inner step."),
-            (dy_dx, "that is dy/dx alone: multiply by dz/dy, evaluated at y."),
-            (dz_dy + dy_dx, "the chain rule multiplies the two factors; it does not add them."),
-            ((2 * x + 1) * dy_dx, "dz/dy must be evaluated at y (the inner value), not at x."),
-            (y**2 + y, "that is the value of z, not its derivative."),
-        ],
-    )
+    return dz_dy * dy_dx, [
+        (dz_dy, "that is dz/dy alone: multiply by the local gradient dy/dx of the inner step."),
+        (dy_dx, "that is dy/dx alone: multiply by dz/dy, evaluated at y."),
+        (dz_dy + dy_dx, "the chain rule multiplies the two factors; it does not add them."),
+        ((2 * x + 1) * dy_dx, "dz/dy must be evaluated at y (the inner value), not at x."),
+        (y**2 + y, "that is the value of z, not its derivative."),
+    ]
+
+
+def _fork():
+    """Exercise 3: (expected, mistakes) for ∂c/∂a of c = a·a + a at a = 3."""
+    a = 3.0
+    # three paths from a to c: two through the product (local gradient a each), one through the sum (1)
+    return a + a + 1, [
+        (a + a, "the product's two paths are there; the path through '+ a' adds its gradient too."),
+        (a + 1, "a·a uses a twice: both paths through the product count, and they add."),
+        (a, "a appears three times in c: every path from a to c adds its own gradient."),
+        (1.0, "that is only the '+ a' path; the two paths through a·a add to it."),
+        (a * a + a, "that is the value of c, not its derivative."),
+    ]
+
+
+def _catalogue():
+    """check name → (what it asks for, expected, mistakes, advice): what each check uses; the tests read it.
+    dz/dx is a chain-rule product (the default advice, None); accumulation and the fork get their own."""
+    return {
+        "check_accumulated_grad": (
+            "x.grad after three backward() calls",
+            *_accumulated(),
+            ACCUMULATION_ADVICE,
+        ),
+        "check_chain_grad": ("dz/dx", *_chain(), None),
+        "check_fork_grad": ("∂c/∂a", *_fork(), FORK_ADVICE),
+    }
+
+
+def _check(exercise, answer):
+    name, expected, mistakes, advice = _catalogue()[exercise]
+    if advice is None:
+        return check_number(answer, expected, name=name, mistakes=mistakes)  # recheck each chain-rule factor
+    return check_number(answer, expected, name=name, mistakes=mistakes, advice=advice)
+
+
+def check_accumulated_grad(answer):
+    """Exercise 1: y = x³ is built and backpropagated three times from the leaf x = 2, never zeroed. x.grad?"""
+    return _check("check_accumulated_grad", answer)
+
+
+def check_chain_grad(answer):
+    """Exercise 2: z = y² + y with y = 3x − 1, at x = 1. dz/dx?"""
+    return _check("check_chain_grad", answer)
 
 
 def check_fork_grad(answer):
-    """Exercise 3: b = a·a + a at a = 3 (a is used three times). ∂b/∂a?"""
-    a = 3.0
-    # three paths from a to b: two through the product (local gradient a each), one through the sum (1)
-    return check_number(
-        answer,
-        a + a + 1,
-        name="∂b/∂a",
-        mistakes=[
-            (a + a, "the product's two paths are there; the path through '+ a' adds its gradient too."),
-            (a + 1, "a·a uses a twice: both paths through the product count, and they add."),
-            (a, "a appears three times in b: every path from a to b adds its own gradient."),
-            (1.0, "that is only the '+ a' path; the two paths through a·a add to it."),
-            (a * a + a, "that is the value of b, not its derivative."),
-        ],
-    )
+    """Exercise 3: c = a·a + a at a = 3 (a is used three times). ∂c/∂a?"""
+    return _check("check_fork_grad", answer)
