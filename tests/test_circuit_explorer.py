@@ -73,7 +73,7 @@ def test_readout_shows_local_and_upstream_side_by_side(explorer):
     for header in ("forward value", "local gradient", "upstream ∂f/∂(output)", "upstream × local"):
         assert header in html
     rows = gate_rows(explorer.state.trace, explorer.state.x, explorer.state.w)
-    # the seed printed ∂h/∂k = 1 and ∂k/∂z = −1 as "df/dk" and "df/dz": both columns are in the table
+    # the source notebook printed ∂h/∂k = 1 and ∂k/∂z = −1 as "df/dk" and "df/dz": both columns are in the table
     assert rows[1] == ("h = 1 + k", "h = 2.0000", "∂h/∂k = 1.0000", "∂f/∂h = −0.2500", "∂f/∂k = −0.2500")
     assert rows[2] == (
         "k = e^(−z)",

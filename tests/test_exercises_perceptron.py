@@ -34,7 +34,7 @@ GRADIENT = [12.0, -6.0, 18.0]
 UPDATED = [-0.2, 1.6, -0.8]
 DIVERGENCE_LR = 1 / 14
 # Exercise 3 by hand: h = (4 − 2 + 1, 1 + 1 + 1, 0 + 2 + 1) = (3, 3, 3), h − y = (2, 1, 6), sum 9, N = 3:
-# ∂J/∂b = (2/n) Σᵢ (hᵢ − yᵢ) = 2·9/3 = 6.
+# ∂J/∂b = (2/n) Σᵢ (h⁽ⁱ⁾ − y⁽ⁱ⁾) = 2·9/3 = 6.
 BATCH_BIAS_GRAD = 6.0
 ANSWERS = {
     check_perceptron_gradient: GRADIENT,

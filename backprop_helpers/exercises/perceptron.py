@@ -35,7 +35,7 @@ BATCH_PROBLEM = {"X": ((4.0, -2.0), (1.0, 1.0), (0.0, 2.0)), "y": (1.0, 2.0, -3.
 
 UPDATE_ADVICE = "Get ∂J/∂w first (exercise 1), then take w − α·∂J/∂w component by component."
 BATCH_ADVICE = (
-    "Compute hᵢ − yᵢ row by row and add them up (b is shared by every row, so its gradient is a sum), then "
+    "Compute h⁽ⁱ⁾ − y⁽ⁱ⁾ row by row and add them up (b is shared by every row, so its gradient is a sum), then "
     "apply the 2 of the square and the 1/n of the mean."
 )
 THRESHOLD_ADVICE = (
@@ -87,7 +87,7 @@ def _batch_bias_gradient():
     h = X @ torch.tensor(p["w"], dtype=torch.float64) + p["b"]  # (n, 2) @ (2,) -> (n,)
     residual_sum = (h - y).sum().item()  # b is shared by every row: its gradient adds up over the rows
     n = len(y)
-    expected = 2 * residual_sum / n  # J = (1/n) Σᵢ (hᵢ − yᵢ)², ∂hᵢ/∂b = 1
+    expected = 2 * residual_sum / n  # J = (1/n) Σᵢ (h⁽ⁱ⁾ − y⁽ⁱ⁾)², ∂h⁽ⁱ⁾/∂b = 1
     return expected, [
         (2 * residual_sum, "nn.MSELoss takes the mean over the batch: divide the sum by n."),
         (residual_sum / n, "the mean is right but the factor 2 of d(h − y)²/dh is missing."),

@@ -151,7 +151,7 @@ class PerceptronExplorer(Explorer):
 
     Left: the loss per step (log axis), measured (dots) and predicted J₀(1 − lr·λ)^{2k} (dashed). Right: the
     path of (w₁, w₂) on the loss contours. The read-out gives λ, 1/λ and 2/λ and the regime. Defaults are the
-    seed's ``nn.Linear(2, 1)`` example (x = (4, −2), y = 1, w = (1, 1), b = 1), with b held fixed.
+    source notebook's ``nn.Linear(2, 1)`` example (x = (4, −2), y = 1, w = (1, 1), b = 1), with b held fixed.
 
     Controls: ``lr`` (FloatLogSlider, 10⁻³…1), ``steps`` (IntSlider, 0…max_steps), buttons ``step`` (one
     more step) and ``reset`` (back to 0 steps). ``.state`` is a ``DescentRun``.
