@@ -9,6 +9,9 @@ kernel time instead of a full redraw, and the widget degrades to a static PNG wh
 
 import base64
 import io
+import time
+import weakref
+from collections import deque
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -33,13 +36,19 @@ class Explorer:
     ``.state``     what is shown now; updated synchronously when a control changes
     ``.figure``    the one ``Figure``, never re-created
     ``.message``   the text of the warning line ('' when all is well)
+    ``.timings``   the last updates' kernel-side cost in seconds (compute, draw, render, total)
+    ``Explorer.instances``  every explorer alive in the kernel (a WeakSet), for the latency benchmark
     """
 
     figsize = (7.2, 3.0)
     dpi = 80
     readout_width = "260px"
 
+    instances = weakref.WeakSet()  # every explorer alive in this kernel, for the latency benchmark
+
     def __init__(self):
+        Explorer.instances.add(self)
+        self.timings = deque(maxlen=512)  # seconds per update: {"compute", "draw", "render", "total"}
         self.state = None
         self._message_text = ""
         self._png = b""
@@ -101,17 +110,25 @@ class Explorer:
 
     def update(self):
         """Recompute the state from the controls and redraw; a bad setting becomes a message, not a traceback."""
+        start = time.perf_counter()
         try:
             state = self.compute()
         except (ValueError, ArithmeticError) as error:
             self._set_message(f"⚠ {error}")
             return
+        computed = time.perf_counter()
         self.state = state
         self._draw(state)
+        drawn = time.perf_counter()
         self.render()
+        rendered = time.perf_counter()
         # ipywidgets' HTML sets a 28 px line height for one-line labels; a read-out table wants a normal one
         self.readout.value = f"<div style='line-height:1.35'>{self._readout(state)}</div>"
         self._set_message(self._check(state))
+        self.timings.append(
+            {"compute": computed - start, "draw": drawn - computed, "render": rendered - drawn,
+             "total": time.perf_counter() - start}
+        )  # fmt: skip
 
     def _check(self, state):
         """A warning for the message line, or '' — override to flag divergence and the like."""
