@@ -12,6 +12,7 @@ import io
 import time
 import weakref
 from collections import deque
+from typing import ClassVar
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -44,7 +45,9 @@ class Explorer:
     dpi = 80
     readout_width = "260px"
 
-    instances = weakref.WeakSet()  # every explorer alive in this kernel, for the latency benchmark
+    instances: ClassVar[weakref.WeakSet] = (
+        weakref.WeakSet()
+    )  # every explorer alive in this kernel, for the latency benchmark
 
     def __init__(self):
         Explorer.instances.add(self)
