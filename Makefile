@@ -38,9 +38,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 	    --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
+# actionlint checks the GitHub workflow (it cannot run here); -shellcheck= -pyflakes= switch off the external
+# checkers it would use if installed, so the result is the same on every machine.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
