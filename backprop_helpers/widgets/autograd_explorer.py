@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from backprop_helpers.plotting.style import COLORS, figure_style
-from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
 
 __all__ = ["AutogradExplorer", "AutogradState", "EXPRESSIONS"]
 

@@ -17,62 +17,28 @@ the reciprocal is written through the output, ∂f/∂h = −f², and f is small
 (by hand) disagree although both print 0.0000; the message line says so.
 """
 
-import math
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import torch
 
 from backprop_helpers.activations import sigmoid_grad
-from backprop_helpers.graph import draw_graph, format_number
-from backprop_helpers.neuron import CircuitTrace, sigmoid_circuit
-from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.circuit import (
+    AUTOGRAD_GRADIENT_LIMIT,
+    HAND_GRADIENT_LIMIT,
+    CircuitTrace,
+    circuit_autograd,
+    sigmoid_circuit,
+)
+from backprop_helpers.plotting.graph_drawing import draw_graph
+from backprop_helpers.plotting.number_text import format_number
+from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
 
-__all__ = [
-    "CircuitExplorer",
-    "CircuitState",
-    "circuit_autograd",
-    "gate_rows",
-    "HAND_GRADIENT_LIMIT",
-    "AUTOGRAD_GRADIENT_LIMIT",
-]
+__all__ = ["CircuitExplorer", "CircuitState", "gate_rows"]
 
 X_RANGE = (-10.0, 10.0)
 W_RANGE = (-5.0, 5.0)
 B_RANGE = (-5.0, 5.0)
-_FLOAT32 = torch.finfo(torch.float32)
-FLOAT32_EXP_LIMIT = math.log(_FLOAT32.max)  # 88.72: e^{−z} overflows for z below −88.72
-# h² overflows when h > √max, h = 1 + e^{−z}: the hand ∂f/∂h = −1/h² is 0 for z below −44.36
-HAND_GRADIENT_LIMIT = -math.log(math.sqrt(_FLOAT32.max) - 1)
-# f² rounds to 0 when it is under half the smallest subnormal, 2^−150, i.e. f < 2^−75: autograd's ∂f/∂h = −f²
-# is 0 for z below −75·ln 2 = −51.99 (f = 1/(1 + e^{−z}) ≈ e^{z} there)
-AUTOGRAD_GRADIENT_LIMIT = 0.5 * math.log(_FLOAT32.tiny * _FLOAT32.eps / 2)
-
-
-def circuit_autograd(x, w, b):
-    """The gates built from float32 leaves, every intermediate retained, after ``f.backward()``.
-
-    Returns
-    -------
-    f : the output tensor
-    tensors : dict display name → tensor, in the form ``draw_graph(f, names=tensors)`` takes
-    """
-    x0, x1, w0, w1, b = (torch.tensor(float(v), requires_grad=True) for v in (*x, *w, b))
-    w0x0 = w0 * x0
-    w1x1 = w1 * x1
-    wx = w0x0 + w1x1
-    z = wx + b
-    minus_z = -z
-    k = torch.exp(minus_z)
-    h = 1 + k
-    f = torch.reciprocal(h)  # f = 1/h; `1 / h` would record two nodes, reciprocal then ×1
-    tensors = {"x₀": x0, "x₁": x1, "w₀": w0, "w₁": w1, "b": b, "w₀x₀": w0x0, "w₁x₁": w1x1, "w·x": wx}
-    tensors |= {"z": z, "−z": minus_z, "k": k, "h": h, "f": f}
-    for tensor in tensors.values():
-        if not tensor.is_leaf:
-            tensor.retain_grad()
-    f.backward()
-    return f, tensors
 
 
 @dataclass(frozen=True)

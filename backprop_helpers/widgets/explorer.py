@@ -1,10 +1,17 @@
-"""The base every explorer builds on: a pure model, thin controls, one figure whose artists are updated.
+"""The base every explorer builds on: controls declared as data, a pure model, one figure whose artists are updated.
 
-The figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot, so nothing is shown twice
-and the notebook's backend does not matter). It is drawn in full once; after that, a control change
-restores the cached background and redraws only the *animated* artists (blitting), encodes the pixels as
-a PNG and puts them into an ``ipywidgets.Image``. That keeps a slider move to a few milliseconds of
-kernel time instead of a full redraw, and the widget degrades to a static PNG where widgets do not run.
+An explorer declares its controls (``controls_spec``: name → ``Slider``/``Choice``/``Toggle``/``Button``) and
+their rows (``layout``), and implements five things: ``model(values, history)`` — the state, a pure function of
+the control values and the explicit run history —, ``_build_figure``, ``_draw(state)``, ``_readout(state)`` (HTML
+from ``widgets.readout``) and ``_warnings(state)`` (a list of sentences). The base owns every mechanism once:
+building and checking the controls, the echo-free writing of values into sliders, the read-out's style, the
+message line, axis widening, the timings, and the drawing.
+
+The figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot, so nothing is shown twice and the
+notebook's backend does not matter). It is drawn in full once; after that, an update restores the cached
+background, redraws only the *animated* artists (blitting), encodes the pixels as a PNG and puts them into an
+``ipywidgets.Image``: a slider move costs a few milliseconds, and the widget degrades to a static PNG where
+widgets do not run.
 """
 
 import base64
@@ -19,24 +26,28 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from backprop_helpers.widgets.controls import Button
+from backprop_helpers.widgets.readout import CSS
+
 __all__ = ["Explorer"]
 
 
 class Explorer:
     """Base class of the notebook explorers.
 
-    Subclasses implement ``_build_controls()`` (→ dict name → control), ``_build_figure(figure)`` (creates
-    the axes and artists once; dynamic artists get ``animated=True`` and are listed in ``self._animated``),
-    ``compute()`` (→ the state, from the control values, by the pure model functions), ``_draw(state)``
-    (updates artists with ``set_data``/``set_text``) and ``_readout(state)`` (→ HTML of the numbers).
+    ``SomeExplorer(**defaults)`` starts from the declared defaults, each of which a keyword overrides (checked
+    against its control: range, grid, type — a ValueError names it).
 
     Public surface, the same for every explorer:
 
     ``.widget``    the container to display (an ``ipywidgets.VBox`` with CSS class ``bp-explorer``)
-    ``.controls``  dict name → control
+    ``.controls``  dict name → ipywidget;  ``.specs``: name → its declaration
+    ``.values()``  the control values, each on its control's grid;  ``.shown``: the values ``.state`` was made from
     ``.state``     what is shown now; updated synchronously when a control changes
+    ``.history``   the explicit run history (``None`` for an explorer without runs)
     ``.figure``    the one ``Figure``, never re-created
     ``.message``   the text of the warning line ('' when all is well)
+    ``.reset()``   back to the defaults, a new run; returns the state (``.step()`` too, where it exists)
     ``.timings``   the last updates' kernel-side cost in seconds (compute, draw, render, total)
     ``Explorer.instances``  every explorer alive in the kernel (a WeakSet), for the latency benchmark
     """
@@ -44,48 +55,47 @@ class Explorer:
     figsize = (7.2, 3.0)
     dpi = 80
     readout_width = "260px"
+    controls_spec: ClassVar[dict] = {}
+    layout: ClassVar[tuple] = ()  # rows of control names; empty: one wrapping row in declaration order
 
-    instances: ClassVar[weakref.WeakSet] = (
-        weakref.WeakSet()
-    )  # every explorer alive in this kernel, for the latency benchmark
+    instances: ClassVar[weakref.WeakSet] = weakref.WeakSet()
 
-    def __init__(self):
+    def __init__(self, **defaults):
         Explorer.instances.add(self)
-        self.timings = deque(maxlen=512)  # seconds per update: {"compute", "draw", "render", "total"}
-        self.state = None
-        self._message_text = ""
-        self._png = b""
-        self._background = None
-        self._animated = []
+        self.timings = deque(maxlen=512)
+        self.specs = self._checked_specs(defaults)
+        self.state, self.shown = None, {}
+        self._message_text, self._png, self._background, self._animated = "", b"", None, []
+        self._writing = False  # True while Python writes values into the controls
+        self.history = self.start_history(self.defaults())
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
         FigureCanvasAgg(self.figure)
         self._build_figure(self.figure)
-        self.controls = self._build_controls()
+        self.controls = {name: spec.build() for name, spec in self.specs.items()}
+        for name, control in self.controls.items():
+            if isinstance(self.specs[name], Button):
+                control.on_click(lambda _button, action=self.specs[name].action: getattr(self, action)())
+            else:
+                control.observe(lambda change, name=name: self._on_change(name, change), names="value")
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto", max_width="100%"))
         self.image.add_class("bp-figure")
         self.readout = widgets.HTML(layout=widgets.Layout(width=self.readout_width))
         self.readout.add_class("bp-readout")
         self._message = widgets.HTML()
         self._message.add_class("bp-message")
-        for control in self.controls.values():
-            if isinstance(control, widgets.Button):
-                continue
-            control.observe(self._on_change, names="value")
         # align_items: without it the row stretches the image to the read-out's height (a distorted plot)
         figure_row = widgets.HBox([self.image, self.readout], layout=widgets.Layout(align_items="flex-start"))
-        self.widget = widgets.VBox([self._controls_box(), figure_row, self._message])
+        self.widget = widgets.VBox([widgets.HTML(CSS), self._controls_box(), figure_row, self._message])
         self.widget.add_class("bp-explorer")
         self.update()
 
     # -- to implement ---------------------------------------------------------------------------------
 
-    def _build_controls(self):
+    def model(self, values, history):
+        """The state shown for these control values and this run history: a pure function."""
         raise NotImplementedError
 
     def _build_figure(self, figure):
-        raise NotImplementedError
-
-    def compute(self):
         raise NotImplementedError
 
     def _draw(self, state):
@@ -94,52 +104,116 @@ class Explorer:
     def _readout(self, state):
         raise NotImplementedError
 
-    def _controls_box(self):
-        """The layout of the controls; override for something other than a wrapping row."""
-        return widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+    def _warnings(self, state):
+        """Sentences for the message line (divergence, saturation, a bound reached…); [] when all is well."""
+        return []
 
-    # -- shared machinery -----------------------------------------------------------------------------
+    def start_history(self, values):
+        """A new run's history, starting from these values; ``None`` for an explorer without runs."""
+        return None
+
+    def _extra_widgets(self):
+        """Widgets shown after the controls (a progress bar…)."""
+        return []
+
+    # -- controls ---------------------------------------------------------------------------------------
+
+    def _checked_specs(self, defaults):
+        specs = dict(self.controls_spec)
+        unknown = sorted(set(defaults) - {n for n, s in specs.items() if not isinstance(s, Button)})
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} has no setting {', '.join(unknown)}; it has {sorted(specs)}"
+            )
+        for name, value in defaults.items():
+            specs[name] = specs[name].with_default(value, name)
+        return specs
+
+    def defaults(self):
+        """The declared defaults, name → value (buttons left out)."""
+        return {name: spec.default for name, spec in self.specs.items() if not isinstance(spec, Button)}
+
+    def values(self):
+        """The current control values, name → value on the control's grid (buttons left out)."""
+        return {name: spec.snap(self.controls[name].value) for name, spec in self.specs.items()
+                if not isinstance(spec, Button)}  # fmt: skip
+
+    def _controls_box(self):
+        rows = self.layout or (tuple(self.controls),)
+        boxes = [widgets.HBox([self.controls[name] for name in row],
+                              layout=widgets.Layout(flex_flow="row wrap", align_items="center",
+                                                    grid_gap="0 12px"))
+                 for row in rows]  # fmt: skip
+        boxes[-1].children = (*boxes[-1].children, *self._extra_widgets())
+        return widgets.VBox(boxes)
+
+    def _on_change(self, name, change):
+        if self._writing:
+            return  # Python is writing several values; whoever writes updates once at the end
+        spec = self.specs[name]
+        if spec.index(change["new"]) == spec.index(change["old"]):
+            return  # the browser's copy of a value set from Python: the same grid point, nothing moved
+        if spec.effect == "restart":
+            self.history = self.start_history(self.values())
+        self.update()
+
+    def set_values(self, values):
+        """Write values into the controls, each rounded to its grid first (no update: the caller updates once).
+
+        Returns the names whose value lay outside the control's range and was clamped to it.
+        """
+        clamped = []
+        self._writing = True
+        try:
+            for name, value in values.items():
+                spec = self.specs[name]
+                snapped = spec.snap(value)
+                if hasattr(spec, "low") and not spec.low <= value <= spec.high:
+                    clamped.append(name)
+                self.controls[name].value = snapped
+        finally:
+            self._writing = False
+        return clamped
+
+    def reset(self):
+        """Back to the defaults and a new run; returns the state."""
+        self.set_values(self.defaults())
+        self.history = self.start_history(self.values())
+        return self.update()
+
+    # -- the model, the read-out and the message --------------------------------------------------------
 
     @property
     def message(self):
         return self._message_text
 
-    def values(self):
-        """The current control values, name → value (buttons left out)."""
-        return {k: c.value for k, c in self.controls.items() if not isinstance(c, widgets.Button)}
-
-    def _on_change(self, change):
-        self.update()
-
     def update(self):
-        """Recompute the state from the controls and redraw; a bad setting becomes a message, not a traceback."""
+        """Recompute the state and redraw; a bad setting becomes a message, not a traceback. Returns the state."""
         start = time.perf_counter()
+        values = self.values()
         try:
-            state = self.compute()
+            state = self.model(values, self.history)
         except (ValueError, ArithmeticError) as error:
-            self._set_message(f"⚠ {error}")
-            return
+            self._set_message([str(error)])
+            return self.state
         computed = time.perf_counter()
-        self.state = state
+        self.state, self.shown = state, values
         self._draw(state)
         drawn = time.perf_counter()
         self.render()
         rendered = time.perf_counter()
-        # ipywidgets' HTML sets a 28 px line height for one-line labels; a read-out table wants a normal one
-        self.readout.value = f"<div style='line-height:1.35'>{self._readout(state)}</div>"
-        self._set_message(self._check(state))
-        self.timings.append(
-            {"compute": computed - start, "draw": drawn - computed, "render": rendered - drawn,
-             "total": time.perf_counter() - start}
-        )  # fmt: skip
+        self.readout.value = f"<div class='bp-readout'>{self._readout(state)}</div>"
+        self._set_message(self._warnings(state))
+        self.timings.append({"compute": computed - start, "draw": drawn - computed,
+                             "render": rendered - drawn, "total": time.perf_counter() - start})  # fmt: skip
+        return state
 
-    def _check(self, state):
-        """A warning for the message line, or '' — override to flag divergence and the like."""
-        return ""
-
-    def _set_message(self, text):
+    def _set_message(self, warnings):
+        text = "⚠ " + " · ".join(warnings) if warnings else ""
         self._message_text = text
-        self._message.value = f"<span style='color:#b35806'>{text}</span>" if text else ""
+        self._message.value = f"<span class='bp-message'>{text}</span>" if text else ""
+
+    # -- drawing ----------------------------------------------------------------------------------------
 
     def animate(self, *artists):
         """Mark artists as dynamic: they are redrawn on every update, everything else is cached."""
@@ -151,6 +225,19 @@ class Explorer:
     def invalidate(self):
         """Forget the cached background: call after changing anything static (axis limits, a contour)."""
         self._background = None
+
+    def widen(self, ax, needed, minimum, axis="x"):
+        """Fit ``needed`` on the axis from 0: the limit doubles from ``minimum`` until it fits, and returns to
+        ``minimum`` when that is enough again; jumps, not every tick, since a new limit is a full redraw."""
+        low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        target = minimum
+        while target < needed:
+            target *= 2
+        if target == high:
+            return False
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(low, target)
+        self.invalidate()
+        return True
 
     def render(self):
         """Draw the figure into ``self.image``: background from cache, animated artists on top, PNG-encode."""

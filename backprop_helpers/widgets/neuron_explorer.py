@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from backprop_helpers.neuron import NeuronTrace, neuron_backward, sgd_step
 from backprop_helpers.plotting.neuron_plots import LOSS_LEVELS, neuron_loss_grid
 from backprop_helpers.plotting.style import COLORS, figure_style
-from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
 
 __all__ = ["NeuronExplorer", "NeuronExplorerState"]
 

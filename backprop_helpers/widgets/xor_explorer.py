@@ -2,9 +2,10 @@
 
 Controls: hidden units (1–8), the hidden activation, the learning rate, the seed of the initial weights and
 the number of epochs a press of Train runs; buttons Step (one epoch), Train and Reset. Training runs in the
-kernel, synchronously, inside the button's callback: each epoch is ``mlp_forward`` → ``mlp_backward`` →
-``sgd_step`` (the package's hand backprop of notebook 05, MSE loss, float64), and the figure, the read-out
-and the progress bar are refreshed every ``epochs // frames`` epochs (20 frames a run), not every epoch.
+kernel, synchronously, inside the button's callback: ``train_mlp``, whose epoch is ``mlp_forward`` →
+``mlp_backward`` → ``sgd_step`` (the package's hand backprop of notebook 05, MSE loss, float64); the
+figure, the read-out and the progress bar are refreshed every ``epochs // frames`` epochs (20 frames a
+run), not every epoch.
 
 What a learner should see: one hidden unit cannot do it (the network is a monotone function of one line,
 like the linear model, and gets stuck near loss 1/6 with one point wrong), two or more usually can. A ReLU
@@ -26,11 +27,10 @@ import torch
 
 from backprop_helpers.data import xor_data
 from backprop_helpers.losses import mse
-from backprop_helpers.mlp import HIDDEN_ACTIVATIONS, init_mlp, mlp_backward, mlp_forward
-from backprop_helpers.neuron import sgd_step
+from backprop_helpers.mlp import HIDDEN_ACTIVATIONS, init_mlp, mlp_forward, train_mlp
 from backprop_helpers.plotting.style import COLORS, figure_style
 from backprop_helpers.plotting.xor_plots import XOR_CMAP, plane_grid, plot_xor_points
-from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
 
 __all__ = ["XORExplorer", "XORState"]
 
@@ -293,30 +293,26 @@ class XORExplorer(Explorer):
         self.progress.max, self.progress.value = epochs, 0
         train_button = self.controls["train"]
         train_button.disabled = True
-        params = self._params
+        start = self._losses
+
+        def show(epoch, params, losses):  # a frame every `every` epochs, not after the last one
+            if epoch < epochs:
+                self._params, self._losses = params, start + list(losses[1:])
+                self.progress.value = epoch
+                self.update()
+
         try:
-            _, cache = mlp_forward(self.X, params, hidden=activation)
-            for i in range(1, epochs + 1):
-                grads = mlp_backward(cache, self.y, loss="mse")
-                candidate = sgd_step(params, grads, lr)
-                y_hat, cache = mlp_forward(self.X, candidate, hidden=activation)
-                loss = mse(y_hat, self.y).item()  # mse refuses a non-finite ŷ with a ValueError
-                if not math.isfinite(loss):  # (mlp_forward and mse already refuse inf/nan weights and ŷ)
-                    raise ValueError(f"the loss became {loss}")
-                params = candidate
-                self._losses.append(loss)
-                if i % every == 0 and i < epochs:
-                    self._params = params
-                    self.progress.value = i
-                    self.update()
-        except (ValueError, ArithmeticError):
-            # mlp_forward/mse raise ValueError on an inf or nan weight or prediction; keep the last finite run
+            run = train_mlp(
+                self.X, self.y, self._params, hidden=activation, loss="mse", lr=lr, epochs=epochs,
+                every=every, callback=show,
+            )  # fmt: skip
+        finally:
+            train_button.disabled = False
+        self._params, self._losses = run.params, start + list(run.losses[1:])
+        if run.diverged_at is not None:  # the last finite weights are kept
             self._diverged = (
                 f"Training diverged at epoch {len(self._losses)}: the loss or a weight became inf/nan"
             )
-        finally:
-            self._params = params
-            train_button.disabled = False
         if not self._diverged:
             self.progress.value = epochs
         self.update()
