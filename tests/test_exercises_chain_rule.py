@@ -12,7 +12,7 @@ from backprop_helpers import sigmoid_circuit
 from backprop_helpers.exercises import chain_rule, check_df_dx1, check_df_dz, check_upstream_at_k
 from backprop_helpers.exercises.chain_rule import EXERCISE_B, EXERCISE_W, EXERCISE_X
 from backprop_helpers.exercises.feedback import CHAIN_RULE_ADVICE, DIGITS, matches
-from backprop_helpers.graph import format_number
+from backprop_helpers.plotting.number_text import format_number
 from backprop_helpers.widgets import CircuitExplorer
 
 # By hand at x = (−3.25, 2), w = (0.5, −0.3), b = 0.1: z = −1.625 − 0.6 + 0.1 = −2.125, k = e^{2.125},

@@ -1,6 +1,9 @@
-"""draw_graph / read_graph: the nodes, edges and labels of known expressions, in-place relabelling, layout."""
+"""read_graph / draw_graph: the nodes, edges and labels of known expressions, in-place relabelling, layout."""
 
 import itertools
+import json
+import subprocess
+import sys
 import warnings
 
 import matplotlib.pyplot as plt
@@ -12,8 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from backprop_helpers import sigmoid_circuit
-from backprop_helpers.graph import GraphDrawing, draw_graph, format_number, read_graph
-from backprop_helpers.plotting.number_text import NumberText
+from backprop_helpers.graph import GraphNode, read_graph
+from backprop_helpers.plotting.graph_drawing import DrawnNode, GraphDrawing, draw_graph
+from backprop_helpers.plotting.number_text import NumberText, format_number
 
 
 @pytest.fixture(autouse=True)
@@ -52,31 +56,43 @@ def circuit(x=(1.0, 2.0), w=(0.5, -0.3), b=0.1, backward=True):
     return f, names
 
 
-def test_z_of_x_nodes_edges_and_layers():
+def test_z_of_x_nodes_and_edges():
     x, y, z = z_of_x()
     nodes, edges = read_graph(z, names={"x": x, "y": y, "z": z})
+    assert all(type(n) is GraphNode for n in nodes)  # pure nodes: no position, no artists
     # depth-first from z: x, y = x², 2·y, y², z = 2y + y² (the output last)
     assert [n.op for n in nodes] == ["leaf", "pow", "mul", "pow", "add"]
     assert [n.name for n in nodes] == ["x", "y", None, None, "z"]
+    assert [n.title for n in nodes] == ["x", "y = (·)²", "×", "(·)²", "z = +"]
     assert edges == [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4)]  # y feeds two ops: a fork
-    assert [n.layer for n in nodes] == [0, 1, 2, 2, 3]
     assert nodes[1].symbol == "(·)²" and nodes[2].symbol == "×" and nodes[4].symbol == "+"
     assert nodes[0].tensor is x  # found through AccumulateGrad.variable
     assert nodes[1].tensor is y and nodes[1].fn is y.grad_fn  # matched by t.grad_fn is node
     assert (nodes[0].value, nodes[1].value, nodes[4].value) == (2.0, 4.0, 24.0)
     assert nodes[2].value is None  # an unnamed intermediate: autograd keeps no value
+    assert all(n.grad is None for n in nodes)  # no backward yet
+
+
+def test_z_of_x_drawn_in_columns_by_longest_path():
+    x, y, z = z_of_x()
+    drawing = draw_graph(z, ax=new_ax(), names={"x": x, "y": y, "z": z})
+    assert all(isinstance(n, DrawnNode) for n in drawing.nodes)
+    assert [n.layer for n in drawing.nodes] == [0, 1, 2, 2, 3]
+    assert [n.position[0] for n in drawing.nodes] == [0.0, 1.0, 2.0, 2.0, 3.0]
+    assert drawing.nodes[2].position[1] != drawing.nodes[3].position[1]  # 2·y and y² one above the other
 
 
 def test_z_of_x_labels_before_and_after_backward():
     x, y, z = z_of_x()
     y.retain_grad()
-    drawing = draw_graph(z, names={"x": x, "y": y, "z": z})
+    names = {"x": x, "y": y, "z": z}
+    drawing = draw_graph(z, names=names)
     assert isinstance(drawing, GraphDrawing)
     assert drawing.node("x").label == "x\n2.0000\n∂ ?"  # no backward yet: gradient unknown
     z.backward()
     texts = drawing.texts
-    drawing.refresh()
-    assert drawing.texts == texts
+    assert drawing.update_from(z, names) == texts  # the same graph, read again: the same artists relabelled
+    assert all(a is b for a, b in zip(drawing.texts, texts, strict=True))
     assert drawing.node("x").label == "x\n2.0000\n∂ 40.0000"  # (2 + 2·4)·2·2 = 40
     assert drawing.node("y").label == "y = (·)²\n4.0000\n∂ 10.0000"  # 2 + 2y = 10
     assert drawing.nodes[2].label == "×\n?\n∂ ?"
@@ -136,28 +152,15 @@ def test_one_over_h_records_reciprocal_then_mul():
     assert edges == [(0, 1), (1, 2)]
 
 
-def test_update_relabels_the_same_text_artists():
-    f, names = circuit()
-    drawing = draw_graph(f, ax=new_ax(), names=names)
-    texts = drawing.texts
-    artists = drawing.artists
-    k_value = drawing.node("k").artists["value"]
-    changed = drawing.update(values={"k": 2.5, "h": torch.tensor(3.5)}, grads={"k": None})
-    assert changed == texts and drawing.texts == texts and drawing.artists == artists
-    assert k_value.get_text() == "2.5000"
-    assert drawing.node("k").label == "k = exp\n2.5000\n∂ ?"
-    assert drawing.node("h").artists["value"].get_text() == "3.5000"
-    with pytest.raises(KeyError, match="no node named 'q'"):
-        drawing.update(values={"q": 1.0})
-
-
 def test_update_from_a_new_graph_of_the_same_shape():
     f, names = circuit()
     drawing = draw_graph(f, ax=new_ax(), names=names)
-    texts = [t.get_text() for t in drawing.texts]
+    texts, boxes = drawing.texts, [n.artists["box"] for n in drawing.nodes]
+    before = [t.get_text() for t in texts]
     f2, names2 = circuit(x=(-1.5, 0.5), w=(1.2, 0.7), b=-0.4)
-    drawing.update_from(f2, names2)
-    assert [t.get_text() for t in drawing.texts] != texts
+    assert drawing.update_from(f2, names2) == texts
+    assert [t.get_text() for t in drawing.texts] != before
+    assert [n.artists["box"] for n in drawing.nodes] == boxes  # boxes stay; only their texts change
     trace = sigmoid_circuit([-1.5, 0.5], [1.2, 0.7], -0.4)
     assert drawing.node("k").value == pytest.approx(trace.k.item(), rel=1e-6)
     assert drawing.node("k").grad == pytest.approx(trace.df_dk.item(), rel=1e-6)
@@ -166,17 +169,8 @@ def test_update_from_a_new_graph_of_the_same_shape():
     _, _, z = z_of_x()
     with pytest.raises(ValueError, match="different shape"):
         drawing.update_from(z)
-
-
-def test_set_animated_marks_only_the_changing_texts():
-    f, names = circuit()
-    drawing = draw_graph(f, ax=new_ax(), names=names)
-    animated = drawing.set_animated()
-    assert len(animated) == 2 * len(drawing.nodes)
-    assert all(t.get_animated() for t in animated)
-    assert not any(
-        n.artists["box"].get_animated() or n.artists["title"].get_animated() for n in drawing.nodes
-    )
+    with pytest.raises(KeyError, match="no node named 'q'"):
+        drawing.node("q")
 
 
 def test_no_pyplot_figure_when_ax_is_given():
@@ -222,14 +216,16 @@ def test_boxes_do_not_overlap_and_hold_their_text(figsize):
 def test_the_widest_number_still_fits_after_an_update():
     f, names = circuit()
     drawing = draw_graph(f, ax=new_ax(), names=names)
-    drawing.update(values={"k": -1.234e38, "z": -9999.9999})
+    drawing.update_from(*circuit(x=(1.0, -9999.999), w=(-1.234e38, 0.5)))
+    assert drawing.node("x1").artists["value"].get_text() == "−9999.9990"
+    assert drawing.node("w0").artists["value"].get_text() == "−1.234e+38"
     for box, texts in _extents(drawing):
         assert all(box.x0 <= t.x0 and t.x1 <= box.x1 for t in texts)
 
 
 def test_an_input_used_twice_gets_two_arcs():
     t = torch.tensor(3.0, requires_grad=True)
-    drawing = draw_graph(t * t, ax=new_ax((4, 2)), names={id(t): "t"})  # an id works as a key too
+    drawing = draw_graph(t * t, ax=new_ax((4, 2)), names={"t": t})
     assert drawing.edges == [(0, 1), (0, 1)]
     assert drawing.nodes[0].name == "t"
     bends = [a.get_connectionstyle().rad for a in drawing.arrows]
@@ -249,15 +245,19 @@ def test_a_leaf_alone_and_no_warning_for_unretained_intermediates():
 
 
 def test_bad_input():
-    _, _, z = z_of_x()
+    x, _, z = z_of_x()
     with pytest.raises(TypeError, match=r"tensor must be a torch\.Tensor"):
         read_graph([1.0, 2.0])
     with pytest.raises(ValueError, match="requires_grad=False"):
         read_graph(torch.tensor(1.0))
     with pytest.raises(ValueError, match=r"names \['q'\] are not tensors of this graph"):
         read_graph(z, names={"q": torch.tensor(1.0, requires_grad=True)})
-    with pytest.raises(TypeError, match="names must map name -> tensor"):
+    with pytest.raises(TypeError, match=r"names must map display name -> tensor.*got str -> float"):
         read_graph(z, names={"x": 2.0})
+    with pytest.raises(TypeError, match=r"names must map display name -> tensor.*got Tensor -> str"):
+        read_graph(z, names={x: "x"})  # the other way round
+    with pytest.raises(TypeError, match=r"names must be a dict.*got list"):
+        read_graph(z, names=[("x", x)])
 
 
 @pytest.mark.parametrize(
@@ -289,3 +289,20 @@ def test_number_text_draws_where_text_does(string):
     text = NumberText(0, 0, string)
     text.set_text("0.5000")
     assert isinstance(text, Text) and text.get_text() == "0.5000"
+
+
+def test_reading_a_graph_does_not_import_matplotlib():
+    # the layering rule: graph.py reads; the drawing (and matplotlib) loads when draw_graph is first asked for
+    probe = (
+        "import json, sys, torch\n"
+        "from backprop_helpers.graph import read_graph\n"
+        "x = torch.tensor(2.0, requires_grad=True)\n"
+        "nodes, _ = read_graph(x * x, names={'x': x})\n"
+        "before = 'matplotlib' in sys.modules\n"
+        "from backprop_helpers.graph import draw_graph\n"
+        "from backprop_helpers.plotting import graph_drawing\n"
+        "print(json.dumps([before, 'matplotlib' in sys.modules, draw_graph is graph_drawing.draw_graph]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, True, True]

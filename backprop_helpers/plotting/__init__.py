@@ -1,5 +1,6 @@
 """Plot helpers: each takes ``ax=None``, returns its artists, never calls ``show()``, never touches rcParams."""
 
+from backprop_helpers.plotting.graph_drawing import GraphDrawing, draw_graph
 from backprop_helpers.plotting.neuron_plots import (
     neuron_loss_grid,
     plot_loss_along_weight,
@@ -27,6 +28,8 @@ __all__ = [
     "COLORS",
     "figure_style",
     "new_axes",
+    "draw_graph",
+    "GraphDrawing",
     "plot_sigmoid",
     "plot_loss_along_weight",
     "neuron_loss_grid",

@@ -1,4 +1,5 @@
-"""``NumberText``: a one-line ``Text`` that an explorer can redraw many times a second.
+"""``NumberText``: a one-line ``Text`` that an explorer can redraw many times a second; ``format_number``, the
+text of the numbers it shows (the graph's boxes, the circuit explorer's gate table).
 
 matplotlib 3.11 rasterises every glyph on every draw (about 0.1 ms a glyph on the project's machines), so an
 explorer that redraws 26 numbers per slider move (the labelled graph of notebook 03) would spend 30 ms on text
@@ -9,15 +10,33 @@ coverage masks; it looks like ``Text`` to within a pixel (tests/test_graph.py ch
 import math
 
 import numpy as np
+import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import IdentityTransform
 
-__all__ = ["NumberText"]
+__all__ = ["NumberText", "format_number"]
+
+UNKNOWN = "?"
 
 _GLYPHS = {}  # NumberText's cache: (char, hash of the font, dpi) → (coverage (H, W) uint8, advance, baseline row, x₀)
+
+
+def format_number(value, decimals=4):
+    """Fixed decimals for |v| < 10⁴ (so float32 noise like −2.2e-08 reads 0.0000), else 3-digit scientific.
+
+    ``None`` (not known) reads ``?``, a tensor of several elements its shape; the minus sign is U+2212.
+    """
+    if value is None:
+        return UNKNOWN
+    if isinstance(value, torch.Tensor):
+        return "tensor" + str(tuple(value.shape)).replace(",)", ")")
+    text = f"{value:.{decimals}f}" if abs(value) < 1e4 else f"{value:.3e}"
+    if float(text) == 0:  # no "-0.0000"
+        text = text.lstrip("-")
+    return text.replace("-", "−")
 
 
 class NumberText(Text):
