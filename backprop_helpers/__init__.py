@@ -9,10 +9,19 @@ import importlib
 
 from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, tanh_grad
 from backprop_helpers.checking import Comparison, ComparisonRow, autograd_grads, compare_grads, numerical_grad
+from backprop_helpers.circuit import (
+    AUTOGRAD_GRADIENT_LIMIT,
+    FLOAT32_EXP_LIMIT,
+    HAND_GRADIENT_LIMIT,
+    CircuitTrace,
+    circuit_autograd,
+    sigmoid_circuit,
+)
 from backprop_helpers.data import xor_data
+from backprop_helpers.descent import DescentRun, critical_learning_rates, gradient_descent_path
 from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
-from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward
-from backprop_helpers.neuron import CircuitTrace, NeuronTrace, neuron_backward, sgd_step, sigmoid_circuit
+from backprop_helpers.mlp import MLPRun, init_mlp, mlp_backward, mlp_forward, train_mlp
+from backprop_helpers.neuron import NeuronTrace, neuron_backward, sgd_step
 
 __version__ = "0.1.0"
 
@@ -32,10 +41,19 @@ __all__ = [
     "CircuitTrace",
     "neuron_backward",
     "sigmoid_circuit",
+    "circuit_autograd",
+    "FLOAT32_EXP_LIMIT",
+    "HAND_GRADIENT_LIMIT",
+    "AUTOGRAD_GRADIENT_LIMIT",
     "sgd_step",
+    "DescentRun",
+    "critical_learning_rates",
+    "gradient_descent_path",
     "init_mlp",
     "mlp_forward",
     "mlp_backward",
+    "train_mlp",
+    "MLPRun",
     "numerical_grad",
     "autograd_grads",
     "compare_grads",

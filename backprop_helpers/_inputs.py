@@ -9,7 +9,14 @@ import numbers
 import numpy as np
 import torch
 
-__all__ = ["as_float_tensor", "check_finite", "check_same_shape", "check_positive_number", "check_choice"]
+__all__ = [
+    "as_float_tensor",
+    "check_finite",
+    "check_same_shape",
+    "check_positive_number",
+    "check_choice",
+    "check_linear_inputs",
+]
 
 
 def _describe(value):
@@ -107,3 +114,16 @@ def check_choice(value, name, choices):
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}; got {value!r}")
     return value
+
+
+def check_linear_inputs(x, w, b):
+    """Return x, w, b of z = w·x + b as floating tensors: x and w scalars or 1-D of one shape, b one number."""
+    x = as_float_tensor(x, "x")
+    w = as_float_tensor(w, "w")
+    b = as_float_tensor(b, "b")
+    if w.dim() > 1:
+        raise ValueError(f"w must be a scalar or a 1-D tensor of weights; got shape {tuple(w.shape)}")
+    check_same_shape(x, w, "x", "w")
+    if b.numel() != 1 or b.dim() > 1:
+        raise ValueError(f"b must be a scalar (shape () or (1,)); got shape {tuple(b.shape)}")
+    return x, w, b

@@ -2,17 +2,34 @@
 
 ŷ = σ(act(X W1ᵀ + b1) W2ᵀ + b2), with W1 (h, d), b1 (h,), W2 (o, h), b2 (o,): the same shapes as
 ``nn.Linear(d, h).weight``/``.bias`` and ``nn.Linear(h, o)``, so the gradients compare directly with
-``.weight.grad``. Derived in notebook 05 (§ "Backprop through a hidden layer").
+``.weight.grad``. Derived in notebook 05 (§ "Backprop through a hidden layer"); ``train_mlp`` is that
+notebook's training loop (§ "Training by hand"), the one the XOR explorer runs.
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_choice, check_finite, check_same_shape
+from backprop_helpers._inputs import (
+    as_float_tensor,
+    check_choice,
+    check_finite,
+    check_positive_number,
+    check_same_shape,
+)
 from backprop_helpers.activations import _relu_grad, _sigmoid, _sigmoid_grad, _tanh_grad
+from backprop_helpers.neuron import _sgd_step
 
-__all__ = ["init_mlp", "mlp_forward", "mlp_backward", "HIDDEN_ACTIVATIONS", "MLP_LOSSES"]
+__all__ = [
+    "init_mlp",
+    "mlp_forward",
+    "mlp_backward",
+    "train_mlp",
+    "MLPRun",
+    "HIDDEN_ACTIVATIONS",
+    "MLP_LOSSES",
+]
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 MLP_LOSSES = ("mse", "bce")
@@ -110,6 +127,11 @@ def mlp_forward(X, params, *, hidden="sigmoid"):
     if X.dim() != 2 or X.shape[1] != p["W1"].shape[1]:
         raise ValueError(f"X must have shape (N, {p['W1'].shape[1]}) to match W1; got {tuple(X.shape)}")
     check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
+    return _forward(X, p, hidden)
+
+
+def _forward(X, p, hidden):
+    # mlp_forward without the input checks, for callers that checked X and p already
     Z1 = X @ p["W1"].T + p["b1"]  # (N, d) @ (d, h) -> (N, h)
     A1 = _FORWARD[hidden](Z1)
     Z2 = A1 @ p["W2"].T + p["b2"]  # (N, h) @ (h, o) -> (N, o)
@@ -131,12 +153,18 @@ def mlp_backward(cache, y, *, loss="mse"):
     y_hat = cache["y_hat"]
     y = as_float_tensor(y, "y")
     check_same_shape(y_hat, y, "y_hat (from cache)", "y")
+    if loss == "bce" and bool(((y < 0) | (y > 1)).any()):
+        raise ValueError("y must lie in [0, 1] for loss='bce'; got values outside it")
+    return _backward(cache, y, loss)
+
+
+def _backward(cache, y, loss):
+    # mlp_backward without the input checks, for callers that checked the cache and y already
+    y_hat = cache["y_hat"]
     n = y_hat.numel()
     if loss == "mse":
         dY = 2 * (y_hat - y) / n  # (N, o)
     else:
-        if bool(((y < 0) | (y > 1)).any()):
-            raise ValueError("y must lie in [0, 1] for loss='bce'; got values outside it")
         eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
         p = y_hat.clamp(eps, 1 - eps)
         dY = (p - y) / (p * (1 - p) * n)
@@ -149,3 +177,86 @@ def mlp_backward(cache, y, *, loss="mse"):
     dW1 = dZ1.T @ cache["X"]  # (h, N) @ (N, d) -> (h, d)
     db1 = dZ1.sum(dim=0)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+@dataclass(frozen=True)
+class MLPRun:
+    """One run of ``train_mlp``: the parameters it ended with and the loss after every update.
+
+    ``losses[k]`` is the loss after k updates (``losses[0]`` at the initial parameters), so a full run has
+    ``epochs + 1`` of them. ``diverged_at`` is None, or the epoch whose update made a weight or the loss
+    inf/nan: the run stopped there and ``params`` are the last finite ones (after ``diverged_at − 1`` updates).
+    """
+
+    params: dict
+    losses: tuple
+    diverged_at: int | None
+
+
+def _loss_value(y_hat, y, loss):
+    if loss == "mse":
+        return ((y_hat - y) ** 2).mean()  # losses.mse
+    eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
+    p = y_hat.clamp(eps, 1 - eps)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def train_mlp(X, y, params, *, hidden="sigmoid", loss="mse", lr, epochs, every=1, callback=None):
+    """θ ← θ − lr·∂L/∂θ, ``epochs`` times, full batch: ``mlp_forward`` → ``mlp_backward`` → ``sgd_step``.
+
+    The inputs are checked once here; the epochs call the unchecked kernels of those three functions, with
+    the same operations in the same order, so the trajectory is bit-identical to the loop written out with
+    them. A weight or loss that becomes inf/nan stops the run without an error (``MLPRun.diverged_at``).
+
+    Parameters
+    ----------
+    X : (N, d) tensor or list
+    y : (N, o) tensor or list
+    params : dict from ``init_mlp``
+        Left unchanged; the run starts from a copy.
+    hidden : {"sigmoid", "tanh", "relu"}
+    loss : {"mse", "bce"}
+    lr : float > 0
+    epochs : int >= 0
+    every : int >= 1
+        How often ``callback`` is called.
+    callback : callable, optional
+        ``callback(epoch, params, losses)`` after every ``every``-th update (the last one included): for a
+        progress bar or a redraw. ``losses`` is the tuple so far (``epoch + 1`` values).
+
+    Returns
+    -------
+    MLPRun
+    """
+    check_choice(loss, "loss", MLP_LOSSES)
+    lr = check_positive_number(lr, "lr")
+    for name, value, low in (("epochs", epochs, 0), ("every", every, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}; got {value!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    y_hat, cache = mlp_forward(X, params, hidden=hidden)  # checks X, params and hidden
+    y = as_float_tensor(y, "y")
+    check_same_shape(y_hat, y, "y_hat", "y")
+    if loss == "bce" and bool(((y < 0) | (y > 1)).any()):
+        raise ValueError("y must lie in [0, 1] for loss='bce'; got values outside it")
+    X, params = cache["X"], cache["params"]
+    losses = [_loss_value(y_hat, y, loss).item()]
+    for epoch in range(1, epochs + 1):
+        candidate = _sgd_step(params, _backward(cache, y, loss), lr)
+        if not _all_finite(candidate):
+            return MLPRun(params=params, losses=tuple(losses), diverged_at=epoch)
+        y_hat, cache = _forward(X, candidate, hidden)
+        value = _loss_value(y_hat, y, loss).item()
+        if not math.isfinite(value):
+            return MLPRun(params=params, losses=tuple(losses), diverged_at=epoch)
+        params = candidate
+        losses.append(value)
+        if callback is not None and epoch % every == 0:
+            callback(epoch, params, tuple(losses))
+    return MLPRun(params=params, losses=tuple(losses), diverged_at=None)
+
+
+def _all_finite(params):
+    # one fused test over all parameters, as check_finite does
+    return bool(torch.isfinite(torch.cat([t.reshape(-1) for t in params.values()])).all())

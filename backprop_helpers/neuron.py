@@ -1,7 +1,7 @@
 """One neuron, backpropagated by hand: z = w·x + b, ŷ = act(z), L = loss(ŷ, y), and the chain-rule factors.
 
-Derived in notebook 01 (§ "The chain rule, factor by factor"), notebook 02 (§ "BCE by hand"),
-notebook 03 (§ "The sigmoid as four gates") and notebook 04 (§ "The perceptron by hand").
+Derived in notebook 01 (§ "The chain rule, factor by factor"), notebook 02 (§ "BCE by hand") and
+notebook 04 (§ "The perceptron by hand"); the sigmoid staged as gates (notebook 03) is ``circuit.py``.
 """
 
 from dataclasses import dataclass, fields
@@ -12,12 +12,13 @@ from backprop_helpers._inputs import (
     as_float_tensor,
     check_choice,
     check_finite,
+    check_linear_inputs,
     check_positive_number,
     check_same_shape,
 )
 from backprop_helpers.activations import sigmoid
 
-__all__ = ["NeuronTrace", "CircuitTrace", "neuron_backward", "sigmoid_circuit", "sgd_step"]
+__all__ = ["NeuronTrace", "neuron_backward", "sgd_step"]
 
 ACTIVATIONS = ("sigmoid", "identity")
 LOSSES = ("mse", "bce")
@@ -46,44 +47,6 @@ class NeuronTrace:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-@dataclass(frozen=True)
-class CircuitTrace:
-    """The sigmoid neuron staged as gates (seed 003): z = w·x + b, k = e^{−z}, h = 1 + k, f = 1/h.
-
-    Forward values ``z, k, h, f``; local gradients ``dh_dk`` (= 1) and ``dk_dz`` (= −k); upstream gradients
-    ``df_dh, df_dk, df_dz`` and the gradients of the inputs ``df_dw, df_db, df_dx``.
-    """
-
-    z: torch.Tensor
-    k: torch.Tensor
-    h: torch.Tensor
-    f: torch.Tensor
-    df_dh: torch.Tensor
-    df_dk: torch.Tensor
-    df_dz: torch.Tensor
-    df_dw: torch.Tensor
-    df_db: torch.Tensor
-    df_dx: torch.Tensor
-    dh_dk: torch.Tensor
-    dk_dz: torch.Tensor
-
-    def as_dict(self):
-        """The fields as a plain dict, name → tensor."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _linear_inputs(x, w, b):
-    x = as_float_tensor(x, "x")
-    w = as_float_tensor(w, "w")
-    b = as_float_tensor(b, "b")
-    if w.dim() > 1:
-        raise ValueError(f"w must be a scalar or a 1-D tensor of weights; got shape {tuple(w.shape)}")
-    check_same_shape(x, w, "x", "w")
-    if b.numel() != 1 or b.dim() > 1:
-        raise ValueError(f"b must be a scalar (shape () or (1,)); got shape {tuple(b.shape)}")
-    return x, w, b
-
-
 def neuron_backward(x, w, b, y, *, activation="sigmoid", loss="mse"):
     """Forward and backward pass of ŷ = act(w·x + b) with L = loss(ŷ, y), by the chain rule:
 
@@ -108,7 +71,7 @@ def neuron_backward(x, w, b, y, *, activation="sigmoid", loss="mse"):
     """
     check_choice(activation, "activation", ACTIVATIONS)
     check_choice(loss, "loss", LOSSES)
-    x, w, b = _linear_inputs(x, w, b)
+    x, w, b = check_linear_inputs(x, w, b)
     y = as_float_tensor(y, "y")
     if y.numel() != 1:
         raise ValueError(f"y must be a single target (one element); got shape {tuple(y.shape)}")
@@ -151,50 +114,6 @@ def neuron_backward(x, w, b, y, *, activation="sigmoid", loss="mse"):
     )
 
 
-def sigmoid_circuit(x, w, b):
-    """The sigmoid neuron f = 1/(1 + e^{−(w·x + b)}) as gates, each with its local gradient (seed 003):
-
-    z = w·x + b,  k = e^{−z} (∂k/∂z = −k),  h = 1 + k (∂h/∂k = 1),  f = 1/h (∂f/∂h = −1/h²),
-    and backward  ∂f/∂k = ∂f/∂h·∂h/∂k,  ∂f/∂z = ∂f/∂k·∂k/∂z,  ∂f/∂w = ∂f/∂z·x,  ∂f/∂b = ∂f/∂z,  ∂f/∂x = ∂f/∂z·w.
-
-    This staging is the naive, unstable form on purpose: for z below about −88 (float32) or −709 (float64)
-    k = e^{−z} overflows, and a ValueError says so (``sigmoid`` is the stable form).
-
-    Returns
-    -------
-    CircuitTrace
-    """
-    x, w, b = _linear_inputs(x, w, b)
-    z = (w * x).sum() + b
-    k = torch.exp(-z)
-    if not bool(torch.isfinite(k).all()):
-        raise ValueError(
-            f"k = e^(-z) overflows at z = {z.detach().flatten()[0].item():.4g}: the staged sigmoid is not "
-            "stable for very negative z (use sigmoid(), which is)"
-        )
-    h = 1 + k
-    f = 1 / h
-    df_dh = -1 / h**2  # local gradient of the last gate = upstream gradient at h (∂f/∂f = 1)
-    dh_dk = torch.ones_like(k)
-    dk_dz = -k
-    df_dk = df_dh * dh_dk  # upstream × local
-    df_dz = df_dk * dk_dz
-    return CircuitTrace(
-        z=z,
-        k=k,
-        h=h,
-        f=f,
-        df_dh=df_dh,
-        df_dk=df_dk,
-        df_dz=df_dz,
-        df_dw=df_dz * x,
-        df_db=df_dz,
-        df_dx=df_dz * w,
-        dh_dk=dh_dk,
-        dk_dz=dk_dz,
-    )
-
-
 def sgd_step(params, grads, lr):
     """θ ← θ − lr·∂L/∂θ for every name in ``params``; returns a new dict, the inputs are left unchanged.
 
@@ -210,18 +129,23 @@ def sgd_step(params, grads, lr):
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict of name -> tensor; got {type(grads).__name__}")
     lr = check_positive_number(lr, "lr")
-    pairs, checked = {}, {}
+    checked_params, checked_grads = {}, {}
     for name, value in params.items():
         if name not in grads:
             raise KeyError(f"grads has no entry for parameter {name!r}; it has {sorted(grads)}")
-        value = checked[f"params[{name!r}]"] = as_float_tensor(
-            value, f"params[{name!r}]", allow_nonfinite=True
-        )
-        grad = checked[f"grads[{name!r}]"] = as_float_tensor(
-            grads[name], f"grads[{name!r}]", allow_nonfinite=True
-        )
+        value = checked_params[name] = as_float_tensor(value, f"params[{name!r}]", allow_nonfinite=True)
+        grad = checked_grads[name] = as_float_tensor(grads[name], f"grads[{name!r}]", allow_nonfinite=True)
         check_same_shape(value, grad, f"params[{name!r}]", f"grads[{name!r}]")
-        pairs[name] = (value, grad)
-    if checked:
-        check_finite(checked)  # one fused test: a diverged gradient is reported by name, never stepped into
-    return {name: torch.add(value, grad, alpha=-lr) for name, (value, grad) in pairs.items()}  # θ − lr·g
+    if checked_params:
+        # one fused test, params and grads name by name: a diverged gradient is reported, never stepped into
+        named = {}
+        for name in checked_params:
+            named[f"params[{name!r}]"] = checked_params[name]
+            named[f"grads[{name!r}]"] = checked_grads[name]
+        check_finite(named)
+    return _sgd_step(checked_params, checked_grads, lr)
+
+
+def _sgd_step(params, grads, lr):
+    # sgd_step without the input checks, for callers that checked params, grads and lr already
+    return {name: torch.add(value, grads[name], alpha=-lr) for name, value in params.items()}  # θ − lr·g

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from backprop_helpers.descent import gradient_descent_path
 from backprop_helpers.exercises import (
     check_batch_bias_gradient,
     check_largest_stable_lr,
@@ -25,7 +26,6 @@ from backprop_helpers.exercises.perceptron import (
     UPDATE_ADVICE,
 )
 from backprop_helpers.widgets import PerceptronExplorer
-from backprop_helpers.widgets.perceptron_explorer import gradient_descent_path
 
 # Exercise 1/2/4 by hand: x = (2, −1, 3), w = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
 # ∂J/∂w = 2·3·x = (12, −6, 18); after lr = 0.1: w = (1 − 1.2, 1 + 0.6, 1 − 1.8) = (−0.2, 1.6, −0.8);

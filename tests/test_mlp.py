@@ -1,4 +1,5 @@
-"""init_mlp, mlp_forward, mlp_backward: against nn.Linear + autograd, finite differences, a worked example.
+"""init_mlp, mlp_forward, mlp_backward: against nn.Linear + autograd, finite differences, a worked example;
+train_mlp: bit-identical to the loop written out with them.
 
 Every hidden activation × loss (3 × 2), float64, random shapes. Tolerances: against nn.Linear/autograd
 atol 1e-12, rtol 1e-9 (same math, different summation order); against central differences (h = 1e-6)
@@ -24,6 +25,8 @@ from backprop_helpers import (
     mse,
     numerical_grad,
     sgd_step,
+    train_mlp,
+    xor_data,
 )
 
 FAST = settings(max_examples=50, deadline=None)
@@ -272,3 +275,80 @@ def test_mlp_backward_accepts_a_cache_built_from_numpy():
     array_before = array.copy()
     mlp_backward(mlp_forward(array, {k: v.numpy() for k, v in params.items()})[1], y)
     np.testing.assert_array_equal(array, array_before)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# train_mlp
+
+
+def loop_written_out(X, y, params, hidden, loss, lr, epochs):
+    """Notebook 05's training loop (§ "Training by hand") with the public functions: forward, loss, backward,
+    step; the XOR explorer ran exactly this before train_mlp existed."""
+    losses = []
+    for _ in range(epochs):
+        y_hat, cache = mlp_forward(X, params, hidden=hidden)
+        losses.append(PACKAGE_LOSS[loss](y_hat, y).item())
+        params = sgd_step(params, mlp_backward(cache, y, loss=loss), lr)
+    y_hat, _ = mlp_forward(X, params, hidden=hidden)
+    losses.append(PACKAGE_LOSS[loss](y_hat, y).item())
+    return params, losses
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("loss", LOSSES)
+def test_train_mlp_is_bit_identical_to_the_loop_written_out(hidden, loss):
+    X, params, y = make_problem(6, 3, 4, 2, seed=7)
+    run = train_mlp(X, y, params, hidden=hidden, loss=loss, lr=0.3, epochs=25)
+    expected_params, expected_losses = loop_written_out(X, y, params, hidden, loss, 0.3, 25)
+    assert run.diverged_at is None
+    assert list(run.losses) == expected_losses  # exactly: the same operations in the same order
+    for name in NAMES:
+        assert torch.equal(run.params[name], expected_params[name]), name
+
+
+def test_train_mlp_solves_xor_as_notebook_05():
+    # notebook 05's network: 2 → 4 tanh → 1, seed 0, lr 1.0; its § "Training by hand" prints loss < 0.01 at 2000
+    X, y = xor_data(F64)
+    params = init_mlp(2, 4, 1, generator=torch.Generator().manual_seed(0), dtype=F64)
+    run = train_mlp(X, y, params, hidden="tanh", loss="mse", lr=1.0, epochs=2000)
+    assert len(run.losses) == 2001 and run.losses[-1] < 0.01 < run.losses[0]
+    y_hat, _ = mlp_forward(X, run.params, hidden="tanh")
+    assert y_hat.round().flatten().tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_train_mlp_zero_epochs_and_the_callback():
+    X, params, y = make_problem(4, 2, 3, 1, seed=1)
+    run = train_mlp(X, y, params, hidden="tanh", lr=0.5, epochs=0)
+    y_hat, _ = mlp_forward(X, params, hidden="tanh")
+    assert run.losses == (mse(y_hat, y).item(),)
+    for name in NAMES:
+        assert torch.equal(run.params[name], params[name]), name
+    calls = []
+    run = train_mlp(
+        X, y, params, hidden="tanh", lr=0.5, epochs=10, every=4, callback=lambda *a: calls.append(a)
+    )
+    assert [epoch for epoch, _, _ in calls] == [4, 8]
+    _, snapshot, losses = calls[-1]
+    assert losses == run.losses[:9]  # epoch + 1 losses: the initial one and one per update
+    expected, _ = loop_written_out(X, y, params, "tanh", "mse", 0.5, 8)
+    for name in NAMES:
+        assert torch.equal(snapshot[name], expected[name]), name
+
+
+def test_train_mlp_stops_at_an_overflow_and_keeps_the_last_finite_weights():
+    X, params, y = make_problem(4, 2, 3, 1, seed=2)
+    X = X * 1e300  # A1 ~ 1e300 (tanh would saturate at 1; relu does not)
+    params = {**params, "W2": torch.zeros_like(params["W2"])}  # Z2 = b2: ŷ = σ(b2) unsaturated, dZ2 ≠ 0
+    # dW2 = dZ2ᵀ A1 ~ 1e299, so W2 − lr·dW2 overflows float64 (max 1.8e308) in the first update
+    run = train_mlp(X, y, params, hidden="relu", lr=1e10, epochs=5)
+    assert run.diverged_at == 1 and len(run.losses) == 1
+    for name in NAMES:
+        assert torch.equal(run.params[name], params[name]), name
+
+
+def test_train_mlp_leaves_its_inputs_alone():
+    X, params, y = make_problem(4, 2, 3, 1, seed=3)
+    before = {k: v.clone() for k, v in params.items()}
+    train_mlp(X, y, params, hidden="sigmoid", loss="bce", lr=0.5, epochs=3)
+    for name in NAMES:
+        assert torch.equal(params[name], before[name]), name

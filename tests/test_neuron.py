@@ -1,4 +1,4 @@
-"""neuron_backward, sigmoid_circuit, sgd_step: against autograd, finite differences, optim.SGD, worked examples.
+"""neuron_backward, sgd_step: against autograd, finite differences, optim.SGD, worked examples.
 
 Tolerances (float64): against autograd atol 1e-12, rtol 1e-9 (inputs keep |z| ≤ 10.5, so 1 − σ(z) ≥ 2.7e-5 and
 BCE's 1/(ŷ(1 − ŷ)) loses no more than ~1e-11 relative); against central differences (h = 1e-6) atol 1e-8,
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from backprop_helpers import NeuronTrace, neuron_backward, numerical_grad, sgd_step, sigmoid_circuit
+from backprop_helpers import NeuronTrace, neuron_backward, numerical_grad, sgd_step
 
 FAST = settings(max_examples=60, deadline=None)
 AUTOGRAD_TOL = {"atol": 1e-12, "rtol": 1e-9}
@@ -182,103 +182,6 @@ def test_neuron_trace_as_dict_has_every_field():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# sigmoid_circuit
-
-
-def autograd_circuit(x, w, b):
-    """The seed-003 staging by autograd, with retain_grad on every intermediate, as the seed's Part 2."""
-    leaves = {name: t.detach().clone().requires_grad_(True) for name, t in {"x": x, "w": w, "b": b}.items()}
-    z = (leaves["w"] * leaves["x"]).sum() + leaves["b"]
-    k = torch.exp(-z)
-    h = 1 + k
-    f = 1 / h
-    for node in (z, k, h):
-        node.retain_grad()
-    f.backward()
-    # local gradients of single gates, each on its own leaf
-    k_leaf = k.detach().clone().requires_grad_(True)
-    (dh_dk,) = torch.autograd.grad(1 + k_leaf, k_leaf)
-    z_leaf = z.detach().clone().requires_grad_(True)
-    (dk_dz,) = torch.autograd.grad(torch.exp(-z_leaf), z_leaf)
-    return {
-        "z": z.detach(),
-        "k": k.detach(),
-        "h": h.detach(),
-        "f": f.detach(),
-        "df_dh": h.grad,
-        "df_dk": k.grad,
-        "df_dz": z.grad,
-        "df_dw": leaves["w"].grad,
-        "df_db": leaves["b"].grad,
-        "df_dx": leaves["x"].grad,
-        "dh_dk": dh_dk,
-        "dk_dz": dk_dz,
-    }
-
-
-@pytest.mark.parametrize("n", [1, 2, 4])
-def test_sigmoid_circuit_matches_autograd(n):
-    x, w, b, _ = random_neuron(n, seed=10 + n)
-    trace = sigmoid_circuit(x, w, b)
-    reference = autograd_circuit(x, w, b)
-    assert set(trace.as_dict()) == set(reference)
-    for name, expected in reference.items():
-        torch.testing.assert_close(
-            getattr(trace, name), expected, **AUTOGRAD_TOL, msg=lambda m, n=name: f"{n}: {m}"
-        )
-
-
-@FAST
-@given(inputs=neuron_inputs())
-def test_sigmoid_circuit_matches_autograd_and_neuron_hypothesis(inputs):
-    x, w, b, _ = inputs
-    trace = sigmoid_circuit(x, w, b)
-    reference = autograd_circuit(x, w, b)
-    for name, expected in reference.items():
-        torch.testing.assert_close(
-            getattr(trace, name), expected, **AUTOGRAD_TOL, msg=lambda m, n=name: f"{n}: {m}"
-        )
-    # the staged gates compute the same function as the one-step sigmoid: f = σ(z), ∂f/∂z = σ(1 − σ)
-    torch.testing.assert_close(trace.f, torch.sigmoid(trace.z), **AUTOGRAD_TOL)
-    torch.testing.assert_close(trace.df_dz, trace.f * (1 - trace.f), **AUTOGRAD_TOL)
-
-
-def test_sigmoid_circuit_matches_finite_differences():
-    x, w, b, _ = random_neuron(3, seed=5)
-    trace = sigmoid_circuit(x, w, b)
-    reference = numerical_grad(lambda p: sigmoid_circuit(p["x"], p["w"], p["b"]).f, {"x": x, "w": w, "b": b})
-    torch.testing.assert_close(trace.df_dw, reference["w"], **FINITE_DIFF_TOL)
-    torch.testing.assert_close(trace.df_db, reference["b"], **FINITE_DIFF_TOL)
-    torch.testing.assert_close(trace.df_dx, reference["x"], **FINITE_DIFF_TOL)
-
-
-def test_sigmoid_circuit_worked_example():
-    # z = 1·ln 3 + 0 = ln 3;  k = e^{−ln 3} = 1/3;  h = 1 + 1/3 = 4/3;  f = 3/4
-    # ∂f/∂h = −1/h² = −9/16;  ∂h/∂k = 1 so ∂f/∂k = −9/16;  ∂k/∂z = −k = −1/3 so ∂f/∂z = (−9/16)(−1/3) = 3/16
-    # 3/16 = σ(1 − σ) = 3/4 · 1/4 ✓;  ∂f/∂w = 3/16 · x = 3/16 · ln 3;  ∂f/∂b = 3/16;  ∂f/∂x = 3/16 · w = 3/16
-    ln3 = math.log(3)
-    t = sigmoid_circuit(
-        torch.tensor([ln3], dtype=F64), torch.tensor([1.0], dtype=F64), torch.tensor(0.0, dtype=F64)
-    )
-    expected = {
-        "z": ln3,
-        "k": 1 / 3,
-        "h": 4 / 3,
-        "f": 3 / 4,
-        "df_dh": -9 / 16,
-        "dh_dk": 1.0,
-        "df_dk": -9 / 16,
-        "dk_dz": -1 / 3,
-        "df_dz": 3 / 16,
-        "df_dw": 3 / 16 * ln3,
-        "df_db": 3 / 16,
-        "df_dx": 3 / 16,
-    }
-    for name, value in expected.items():
-        assert getattr(t, name).item() == pytest.approx(value, abs=1e-15), name
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # sgd_step
 
 
@@ -365,8 +268,7 @@ def test_sgd_step_returns_new_dict_and_leaves_inputs_alone():
 )
 def test_accepts_numbers_lists_and_tensors(x, w, b, y, dtype):
     trace = neuron_backward(x, w, b, y)
-    circuit = sigmoid_circuit(x, w, b)
-    for value in [*trace.as_dict().values(), *circuit.as_dict().values()]:
+    for value in trace.as_dict().values():
         assert isinstance(value, torch.Tensor) and value.dtype == dtype
     updated = sgd_step({"w": w, "b": b}, {"w": trace.dL_dw, "b": trace.dL_db.reshape(np.shape(b))}, 0.1)
     assert updated["w"].dtype == dtype
@@ -381,7 +283,6 @@ def test_neuron_functions_do_not_mutate_inputs(activation, loss):
     inputs = {"x": x, "w": w, "b": b, "y": y}
     before = {k: v.detach().clone() for k, v in inputs.items()}
     neuron_backward(x, w, b, y, activation=activation, loss=loss)
-    sigmoid_circuit(x, w, b)
     for name, value in inputs.items():
         assert torch.equal(value.detach(), before[name]), name
         assert value.grad is None, name

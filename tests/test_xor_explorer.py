@@ -7,28 +7,22 @@ import dataclasses
 import pytest
 import torch
 
-import backprop_helpers.widgets.xor_explorer as xor_explorer_module
+import backprop_helpers.mlp as mlp_module
 from backprop_helpers.checking import autograd_grads, compare_grads
 from backprop_helpers.data import xor_data
 from backprop_helpers.losses import mse
-from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward
-from backprop_helpers.neuron import sgd_step
+from backprop_helpers.mlp import init_mlp, mlp_backward, mlp_forward, train_mlp
 from backprop_helpers.widgets import XORExplorer
 from backprop_helpers.widgets.xor_explorer import XORState
 
 
 def reference_run(hidden_units, activation, lr, seed, epochs):
-    """The training loop written out: what the explorer must reproduce exactly."""
+    """The training loop of the package (test_mlp.py checks it against the loop written out): what the
+    explorer must reproduce exactly."""
     X, y = xor_data(torch.float64)
     params = init_mlp(2, hidden_units, 1, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    losses = []
-    for _ in range(epochs):
-        y_hat, cache = mlp_forward(X, params, hidden=activation)
-        losses.append(mse(y_hat, y).item())
-        params = sgd_step(params, mlp_backward(cache, y, loss="mse"), lr)
-    y_hat, _ = mlp_forward(X, params, hidden=activation)
-    losses.append(mse(y_hat, y).item())
-    return params, losses
+    run = train_mlp(X, y, params, hidden=activation, loss="mse", lr=lr, epochs=epochs)
+    return run.params, list(run.losses)
 
 
 @pytest.fixture
@@ -181,7 +175,7 @@ def test_non_finite_training_stops_with_a_message(explorer, monkeypatch):
     def exploding_step(params, grads, lr):
         return {k: v * float("inf") for k, v in params.items()}
 
-    monkeypatch.setattr(xor_explorer_module, "sgd_step", exploding_step)
+    monkeypatch.setattr(mlp_module, "_sgd_step", exploding_step)  # the update kernel of train_mlp
     state = explorer.train(epochs=10)  # no exception
     assert "diverged at epoch 6" in explorer.message
     assert state.epoch == 5
