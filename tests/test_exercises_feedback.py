@@ -11,6 +11,7 @@ from backprop_helpers.exercises.feedback import (
     as_shape,
     as_vector,
     check_number,
+    check_shape,
     check_vector,
     matches,
 )
@@ -215,3 +216,20 @@ def test_a_float32_typed_answer_counts_the_digits_float32_shows():
 def test_huge_and_tiny_answers_are_judged_without_warnings():
     assert check_number(1e300, 1e300, name="x").ok and not check_number(-1e300, 1e300, name="x").ok
     assert check_number(1.23e-30, 1.2345e-30, name="x").ok
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# shapes
+
+
+def test_check_shape_accepts_every_form_and_names_a_catalogued_mistake():
+    for answer in [(3, 2), [3, 2], torch.Size([3, 2]), (np.int64(3), 2)]:
+        assert check_shape(answer, (3, 2), name="the shape of dW").ok
+    right = check_shape((3, 2), (3, 2), name="the shape of dW", right="it is W's shape.")
+    assert right.message == "✓ the shape of dW is right: it is W's shape."
+    wrong = check_shape((2, 3), (3, 2), name="the shape of dW", mistakes={(2, 3): "that is W transposed."})
+    assert not wrong.ok and wrong.message == "✗ the shape of dW: that is W transposed."
+    other = check_shape((7,), (3, 2), name="the shape of dW", advice="What shape is W?")
+    assert other.message == "✗ the shape of dW: not right yet. What shape is W?"
+    assert "No answer yet" in check_shape(None, (3, 2), name="the shape of dW").message
+    assert "tuple of ints" in check_shape((3.0, 2), (3, 2), name="the shape of dW").message

@@ -26,6 +26,7 @@ __all__ = [
     "matches",
     "check_number",
     "check_vector",
+    "check_shape",
 ]
 
 DIGITS = 3  # significant digits a typed answer needs; every notebook says so above its exercises
@@ -255,3 +256,30 @@ def check_vector(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(
     which = [_ORDINALS[i] if i < len(_ORDINALS) else "a later" for i in off]
     verb = "components are" if len(which) > 1 else "component is"
     return Feedback(False, f"✗ {name}: the {_join(which)} {verb} off. {advice}")
+
+
+def check_shape(answer, expected, *, name, mistakes=None, right="", advice=""):
+    """Judge a shape given as a tuple, list or ``torch.Size`` of ints.
+
+    Parameters
+    ----------
+    expected : tuple of int
+    mistakes : dict shape → hint
+        The shapes common mistakes give (a transpose, the batch dimension kept…), each with its hint.
+    right : str
+        What the ✓ adds (why the shape is what it is).
+    advice : str
+        What to do when the shape is wrong in no catalogued way.
+    """
+    waiting = _not_yet(answer, name, "a tuple")
+    if waiting is not None:
+        return waiting
+    shape = as_shape(answer)
+    if shape is None:
+        return Feedback(False, f"{name} should be a tuple of ints, like (5, 7); got {answer!r}.")
+    if shape == tuple(expected):
+        return Feedback(True, f"✓ {name} is right{': ' + right if right else '.'}")
+    hint = (mistakes or {}).get(shape)
+    if hint:
+        return Feedback(False, f"✗ {name}: {hint}")
+    return Feedback(False, f"✗ {name}: not right yet.{' ' + advice if advice else ''}")

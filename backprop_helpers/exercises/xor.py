@@ -17,7 +17,7 @@ import math
 import torch
 
 from backprop_helpers.data import xor_data
-from backprop_helpers.exercises.feedback import Feedback, as_number, as_shape, check_number
+from backprop_helpers.exercises.feedback import Feedback, as_number, check_number, check_shape
 from backprop_helpers.losses import mse_grad
 from backprop_helpers.mlp import init_mlp
 
@@ -44,17 +44,9 @@ def check_dW1_shape(answer):
 
     The gradient of a parameter has the parameter's shape; W1 follows ``nn.Linear(n_in, n_hidden).weight``.
     """
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, "No answer yet for the shape of dW1: replace the placeholder with a tuple.")
-    shape = as_shape(answer)
-    if shape is None:
-        return Feedback(False, f"The shape of dW1 should be a tuple of ints, like (5, 7); got {answer!r}.")
     p = SHAPE_PROBLEM
     n, d, h, o = p["n_samples"], p["n_in"], p["n_hidden"], p["n_out"]  # h: the number of hidden units
     params = init_mlp(d, h, o, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    expected = tuple(params["W1"].shape)  # (h, d), computed, not typed
-    if shape == expected:
-        return Feedback(True, "✓ The shape of dW1 is right: a gradient always has its parameter's shape.")
     mistakes = {
         (d, h): "that is W1 transposed. nn.Linear stores weight as (out_features, in_features): "
         "one row per hidden unit.",
@@ -66,11 +58,13 @@ def check_dW1_shape(answer):
         (n, h, d): "close: that is one gradient per sample. The loss is a mean over the batch, so the "
         "per-sample gradients are summed into one, of W1's shape.",
     }
-    if shape in mistakes:
-        return Feedback(False, f"✗ The shape of dW1: {mistakes[shape]}")
-    return Feedback(
-        False,
-        "✗ The shape of dW1: not right yet. A gradient has the shape of its parameter: what shape is W1?",
+    return check_shape(
+        answer,
+        tuple(params["W1"].shape),  # (h, d), computed, not typed
+        name="the shape of dW1",
+        mistakes=mistakes,
+        right="a gradient always has its parameter's shape.",
+        advice="A gradient has the shape of its parameter: what shape is W1?",
     )
 
 
