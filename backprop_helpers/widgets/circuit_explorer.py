@@ -19,9 +19,9 @@ the reciprocal is written through the output, ∂f/∂h = −f², and f is small
 
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import torch
 
+from backprop_helpers._inputs import as_float_tensor
 from backprop_helpers.activations import sigmoid_grad
 from backprop_helpers.circuit import (
     AUTOGRAD_GRADIENT_LIMIT,
@@ -32,13 +32,21 @@ from backprop_helpers.circuit import (
 )
 from backprop_helpers.plotting.graph_drawing import draw_graph
 from backprop_helpers.plotting.number_text import format_number
-from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
+from backprop_helpers.widgets.controls import Slider
+from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.readout import lines, num, sci, table
 
 __all__ = ["CircuitExplorer", "CircuitState", "gate_rows"]
 
 X_RANGE = (-10.0, 10.0)
 W_RANGE = (-5.0, 5.0)
 B_RANGE = (-5.0, 5.0)
+STEP = 0.1  # every slider's grid; exercise 03 asks off it (tests/test_exercises_chain_rule.py)
+FEW_DIGITS = 0.01  # autograd's ∂f/∂z off σ′(z) by more than this (relative): f² is subnormal, say so
+
+
+def _slider(label, low_high, default):
+    return Slider(label, *low_high, STEP, default, fmt=".1f", width="300px")
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,10 @@ class CircuitState:
 
 def gate_rows(trace, x, w):
     """The gate table, output gate first, as strings with 4 decimals: (gate, forward value, local gradient,
-    upstream gradient ∂f/∂(output), upstream × local = ∂f/∂(input)). The z gate has one row per input."""
+    upstream gradient ∂f/∂(output), upstream × local = ∂f/∂(input)). The z gate has one row per input.
+
+    Numbers are written by ``format_number``, as the graph's boxes are: table and graph print the same digits.
+    """
 
     def num(value):
         return format_number(float(value))
@@ -88,100 +99,83 @@ def gate_rows(trace, x, w):
     return rows
 
 
+def _pair(value, name):
+    """Two numbers (x or w of the neuron) as Python floats, or a ValueError naming ``name``."""
+    shape = tuple(as_float_tensor(value, name).shape)  # real, finite numbers, or a TypeError/ValueError
+    if shape != (2,):
+        raise ValueError(f"{name} must hold two numbers; got shape {shape}")
+    return tuple(float(v) for v in value)  # as given: a float32 copy would move 0.1 off the slider's grid
+
+
 class CircuitExplorer(Explorer):
     """Sliders for x₀, x₁, w₀, w₁, b; the labelled computation graph and the gate table follow them.
 
-    Defaults are the source notebook's: x = (1, 2), w = (0.5, −0.3), b = 0.1. ``.state`` is a ``CircuitState``;
-    ``.drawing`` the ``GraphDrawing`` whose value and gradient texts are updated in place.
+    Defaults are the source notebook's: x = (1, 2), w = (0.5, −0.3), b = 0.1 (each on its slider's 0.1 grid).
+    ``.state`` is a ``CircuitState``; ``.drawing`` the ``GraphDrawing`` whose value and gradient texts are
+    updated in place.
     """
 
     figsize = (9.45, 3.6)
     readout_width = "100%"
+    controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
+        "x0": _slider("x₀", X_RANGE, 1.0),
+        "x1": _slider("x₁", X_RANGE, 2.0),
+        "w0": _slider("w₀", W_RANGE, 0.5),
+        "w1": _slider("w₁", W_RANGE, -0.3),
+        "b": _slider("b", B_RANGE, 0.1),
+    }
+    layout = (("x0", "x1", "w0", "w1", "b"),)
 
     def __init__(self, x=(1.0, 2.0), w=(0.5, -0.3), b=0.1):
-        x, w = tuple(float(v) for v in x), tuple(float(v) for v in w)
-        if len(x) != 2 or len(w) != 2:
-            raise ValueError(f"x and w must each hold two numbers; got {x!r} and {w!r}")
-        self._defaults = {"x0": x[0], "x1": x[1], "w0": w[0], "w1": w[1], "b": float(b)}
-        ranges = {"x0": X_RANGE, "x1": X_RANGE, "w0": W_RANGE, "w1": W_RANGE, "b": B_RANGE}
-        for name, value in self._defaults.items():
-            low, high = ranges[name]
-            if not low <= value <= high:
-                raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (the slider); got {value!r}")
-        self._ranges = ranges
-        super().__init__()
+        (x0, x1), (w0, w1) = _pair(x, "x"), _pair(w, "w")
+        super().__init__(x0=x0, x1=x1, w0=w0, w1=w1, b=b)
         # the graph is wide: the gate table goes below it rather than beside it
-        for child in self.widget.children:
-            if isinstance(child, widgets.HBox) and self.image in child.children:
-                child.layout.flex_flow = "row wrap"
+        figure_row = next(box for box in self.widget.children if self.image in getattr(box, "children", ()))
+        figure_row.layout.flex_flow = "row wrap"
 
-    def _build_controls(self):
-        labels = {"x0": "x₀", "x1": "x₁", "w0": "w₀", "w1": "w₁", "b": "b"}
-        return {
-            name: widgets.FloatSlider(
-                value=value, min=self._ranges[name][0], max=self._ranges[name][1], step=0.1,
-                description=labels[name], readout_format=".1f", continuous_update=True,
-                layout=widgets.Layout(width="300px"),
-            )
-            for name, value in self._defaults.items()
-        }  # fmt: skip
+    def model(self, values, history):
+        x, w, b = (values["x0"], values["x1"]), (values["w0"], values["w1"]), values["b"]
+        trace = sigmoid_circuit(list(x), list(w), b)  # ValueError when e^{−z} overflows: a message
+        output, tensors = circuit_autograd(x, w, b)
+        return CircuitState(x=x, w=w, b=b, trace=trace, output=output, tensors=tensors)
 
     def _build_figure(self, figure):
-        d = self._defaults
+        d = self.defaults()
         f, tensors = circuit_autograd((d["x0"], d["x1"]), (d["w0"], d["w1"]), d["b"])
         self.drawing = draw_graph(f, ax=figure.add_axes((0, 0, 1, 1)), names=tensors)
         self.animate(*self.drawing.texts)
-
-    def compute(self):
-        v = self.values()
-        x, w = (v["x0"], v["x1"]), (v["w0"], v["w1"])
-        trace = sigmoid_circuit(list(x), list(w), v["b"])  # ValueError when e^{−z} overflows: a message
-        output, tensors = circuit_autograd(x, w, v["b"])
-        return CircuitState(x=x, w=w, b=v["b"], trace=trace, output=output, tensors=tensors)
 
     def _draw(self, state):
         self.drawing.update_from(state.output, state.tensors)
 
     def _readout(self, state):
         head = ("gate", "forward value", "local gradient", "upstream ∂f/∂(output)", "upstream × local")
-        style = "padding:1px 12px 1px 0;text-align:left"
-        rows = [f"<tr>{''.join(f'<th style={style!r}>{h}</th>' for h in head)}</tr>"]
-        rows += [
-            f"<tr>{''.join(f'<td style={style!r}>{c}</td>' for c in row)}</tr>"
-            for row in gate_rows(state.trace, state.x, state.w)
-        ]
         f = float(state.trace.f)
-        return (
-            "<div style='font-family:monospace;font-size:12px;line-height:1.35'>"
-            f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
-            f"σ′(z) = σ(1 − σ) = {format_number(f * (1 - f))}  (check: ∂f/∂z above)</div>"
+        return lines(
+            table(gate_rows(state.trace, state.x, state.w), head=head),
+            f"σ′(z) = σ(1 − σ) = {format_number(f * (1 - f))}  (check: ∂f/∂z above)",
         )
 
-    def _check(self, state):
+    def _warnings(self, state):
         t = state.trace
         if float(t.df_dz) != 0.0:
-            return ""
+            return []
         exact = sigmoid_grad(t.z.detach().to(torch.float64)).item()  # σ′(z) in float64: > 0 for z > −745
         if exact == 0.0:
-            return ""
+            return []
         z, h, f = float(t.z), float(t.h), float(t.f)
         graph = state.tensors["z"].grad.item()  # autograd's ∂f/∂z, the label of the graph's z box
-        hand = f"h² overflows float32 (h = {_sci(h)}), so ∂f/∂h = −1/h² and every gradient behind it are 0"
+        hand = f"h² overflows float32 (h = {sci(h, 4)}), so ∂f/∂h = −1/h² and every gradient behind it are 0"
         if graph == 0.0:
-            return (
-                f"⚠ z = {_sci(z, fixed=True)}: by hand, {hand} (z below {_sci(HAND_GRADIENT_LIMIT, fixed=True)}); "
-                f"autograd's ∂f/∂h = −f² has underflowed too (z below {_sci(AUTOGRAD_GRADIENT_LIMIT, fixed=True)}), "
-                f"although σ′(z) = σ(1 − σ) = {_sci(exact)}."
-            )
+            return [
+                f"z = {num(z, 2)}: by hand, {hand} (z below {num(HAND_GRADIENT_LIMIT, 2)}); autograd's "
+                f"∂f/∂h = −f² has underflowed too (z below {num(AUTOGRAD_GRADIENT_LIMIT, 2)}), although "
+                f"σ′(z) = σ(1 − σ) = {sci(exact, 4)}."
+            ]
         off = abs(graph - exact) / exact
-        few_digits = f" (f² is subnormal in float32 here: off by {off:.0%})" if off > 0.01 else ""
-        return (
-            f"⚠ z = {_sci(z, fixed=True)}: the graph (autograd) and the table (by hand) disagree, hidden by their "
+        few_digits = f" (f² is subnormal in float32 here: off by {off:.0%})" if off > FEW_DIGITS else ""
+        return [
+            f"z = {num(z, 2)}: the graph (autograd) and the table (by hand) disagree, hidden by their "
             f"4 decimals. The table: {hand}. The graph: autograd writes ∂f/∂h = −f² through the small output "
-            f"f = {_sci(f)}, so its ∂f/∂z = {_sci(graph)}{few_digits}; σ′(z) = σ(1 − σ) = {_sci(exact)}."
-        )
-
-
-def _sci(value, fixed=False):
-    """3-digit scientific (or 2 fixed decimals) with the U+2212 minus of the read-out."""
-    return (f"{value:.2f}" if fixed else f"{value:.3e}").replace("-", "−")
+            f"f = {sci(f, 4)}, so its ∂f/∂z = {sci(graph, 4)}{few_digits}; σ′(z) = σ(1 − σ) = {sci(exact, 4)}."
+        ]
