@@ -44,6 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
+	$(BIN)/oxlint -c labdriver/oxlintrc.json --deny-warnings labdriver/
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser
@@ -76,7 +77,7 @@ regen: $(STAMP)
 	$(BIN)/python tests/regen.py $(NOTEBOOKS)
 
 bench: $(STAMP) $(BROWSER_STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab,browser]"

@@ -1,40 +1,41 @@
 """Slider → repaint in JupyterLab + headless Chromium, per explorer, against the naive ``interact`` pattern.
 
-    .venv/bin/python benchmarks/browser_latency.py
+    .venv/bin/python -m benchmarks.browser_latency      # from the repository root
 
 JupyterLab is started on a temporary copy of ``notebooks/`` plus one scratch notebook written here: the
 naive pattern, ``ipywidgets.interact`` re-creating a pyplot figure (inline backend; a sigmoid line plot and
 a loss contour, 7.2×3.0 in at dpi 80 like the explorers) and printing the numbers on every move. Each
 notebook is opened and run; for every explorer (``.bp-explorer``) one slider (the first whose move changes
 both the read-out and the figure) gets a warm-up move and then ``moves`` key presses, alternating
-ArrowRight/ArrowLeft, one at a time. Everything is timed inside the page: ``performance.now()`` at the
-``keydown`` and, from a ``MutationObserver``, when the figure's ``<img>`` gets its new ``src`` (for the
-naive pattern: when the new ``<img>`` is inserted) and when the read-out text changes.
+ArrowRight/ArrowLeft, one at a time. Everything is timed inside the page by labdriver's change observer
+(``labdriver/page.js``): ``performance.now()`` at the ``keydown`` and, from its ``MutationObserver``, when
+the figure's ``<img>`` gets its new ``src`` (for the naive pattern: when the new ``<img>`` is inserted) and
+when the read-out text changes.
 
-The kernel side is timed inside the kernel: the explorers found there are wrapped (instance attributes,
-on the temporary copy only) so that ``update`` and its phases ``compute`` (the model), ``_draw`` (artists)
-and ``render`` (blit + PNG encode + sending the bytes) record ``perf_counter`` times; the naive function
-times itself. Page time minus kernel time is the round trip: key → comm message → kernel → comm message →
-DOM. Target: explorer median ≤ 0.5 × naive median. Nothing here fails on a time.
+The kernel side is what the explorers record themselves: ``Explorer.instances`` (every live explorer) and
+each one's ``timings`` (seconds per update: ``compute`` the model, ``draw`` the artists, ``render`` blit +
+PNG encode + sending the bytes, ``total``); the naive function times itself. Each explorer's widget is
+tagged with a CSS class naming its model id, so the page's ``.bp-explorer`` and the kernel's explorer are
+matched. Page time minus kernel time is the round trip: key → comm message → kernel → comm message → DOM.
+Target: explorer median ≤ 0.5 × naive median. Nothing here fails on a time.
 """
 
+import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "browser"))
+from benchmarks.notebook_suite import one_cell_notebook
+from labdriver.browser import launch_browser, missing_browser_reason
+from labdriver.page import LabNotebook
+from labdriver.server import LabServer, notebooks_dir, stop_on_sigterm
 
-import labdriver  # noqa: E402  (tests/browser/labdriver.py: the same driver the browser test uses)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_suite import one_cell_notebook  # noqa: E402
+__all__ = ["measure", "table"]
 
 TARGET_RATIO = 0.5
 NAIVE_NAME = "00_bench_naive_interact.ipynb"
-MOVE_TIMEOUT_MS = 5000
+MOVE_TIMEOUT = 5.0  # seconds for one move to show both a new figure and a new read-out
 
 # -- the naive pattern, as a learner would write it --------------------------------------------------
 
@@ -84,74 +85,36 @@ def naive_notebook():
     return one_cell_notebook(NAIVE_SOURCE, "naive")
 
 
-# -- in the kernel: find the explorers, time their updates, tag their views ----------------------------
+# -- in the kernel: the live explorers, their widgets tagged with their model ids ---------------------
 
-INSTRUMENT = r"""
-def _bp_instrument():
-    import gc, json, time, warnings
+FIND_EXPLORERS = r"""
+def _bp_bench_explorers():
     from backprop_helpers.widgets.explorer import Explorer
 
-    def timed(explorer, name, record):
-        original = getattr(explorer, name)
-        def wrapper(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                record.setdefault(name, []).append(1000 * (time.perf_counter() - start))
-        setattr(explorer, name, wrapper)
+    bases = [Explorer]
+    try:  # while explorers are still being ported to the declarative base (issue 9)
+        from backprop_helpers.widgets.legacy_explorer import LegacyExplorer
 
-    found = {}
-    with warnings.catch_warnings():  # type(), not isinstance(): no lazy module attribute is touched
-        warnings.simplefilter("ignore")
-        explorers = [obj for obj in gc.get_objects() if issubclass(type(obj), Explorer)]
-    for obj in explorers:
-        if obj.widget.model_id not in found:
-            found[obj.widget.model_id] = {"class": type(obj).__name__, "times": {}}
-            for name in ("update", "compute", "_draw", "render"):
-                timed(obj, name, found[obj.widget.model_id]["times"])
-            obj.widget.add_class("bp-bench-" + obj.widget.model_id)
+        bases.append(LegacyExplorer)
+    except ImportError:
+        pass
+    found = {e.widget.model_id: e for base in bases for e in list(base.instances)}
+    for model_id, explorer in found.items():
+        explorer.widget.add_class("bp-bench-" + model_id)  # the page's .bp-explorer node says which it is
     return found
 
-_bp_bench = _bp_instrument()
-print(__import__("json").dumps({k: v["class"] for k, v in _bp_bench.items()}))
+_bp_bench = _bp_bench_explorers()
+print(__import__("json").dumps({model_id: type(e).__name__ for model_id, e in _bp_bench.items()}))
 """
 
-KERNEL_TIMES = (
-    "print(__import__('json').dumps(_bp_bench[{id!r}]['times'])); _bp_bench[{id!r}]['times'].clear()"
+# the explorer's own record of its updates since the last call (seconds per phase), then forgotten
+KERNEL_TIMINGS = (
+    "print(__import__('json').dumps(list(_bp_bench[{id!r}].timings))); _bp_bench[{id!r}].timings.clear()"
 )
+BENCH_CLASS = "bp-bench-"
 
-# -- in the page: stamp the key press and the first change of the figure and of the read-out ----------
-
-JS_OBSERVE = """
-([root, figSel, readSel]) => {
-  const current = () => {
-    const fig = root.querySelector(figSel);
-    const img = fig && (fig.tagName === 'IMG' ? fig : fig.querySelector('img'));
-    const read = root.querySelector(readSel);
-    return {img, src: img ? img.src : null, text: read ? read.innerText : null};
-  };
-  const m = {t0: null, fig: null, read: null, last: current()};
-  window.__bpLatency = m;
-  document.addEventListener('keydown', () => {
-    m.t0 = performance.now(); m.fig = null; m.read = null; m.last = current();
-  }, true);
-  new MutationObserver(() => {
-    if (m.t0 === null) return;
-    const now = performance.now(), c = current();
-    if (m.fig === null && c.img && (c.img !== m.last.img || c.src !== m.last.src)) m.fig = now;
-    if (m.read === null && c.text !== null && c.text !== m.last.text) m.read = now;
-  }).observe(root, {subtree: true, childList: true, characterData: true, attributes: true,
-                    attributeFilter: ['src']});
-  return true;
-}
-"""
-
-JS_DONE = "() => { const m = window.__bpLatency; return m.t0 !== null && m.fig !== null && m.read !== null; }"
-JS_RECORD = (
-    "() => { const m = window.__bpLatency; "
-    "return {fig: m.fig === null ? null : m.fig - m.t0, read: m.read === null ? null : m.read - m.t0}; }"
-)
+NAIVE_SELECTORS = {"figure": ".widget-output", "readout": ".widget-output .jp-RenderedText", "message": None}
+EXPLORER_SELECTORS = {"figure": ".bp-figure", "readout": ".bp-readout", "message": ".bp-message"}
 
 
 def _percentile(values, q):
@@ -163,28 +126,27 @@ def _median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def _drive(nb, handle, root, fig_sel, read_sel, moves, first_key):
+def _drive(nb, handle, root, selectors, moves, first_key):
     """Warm-up move, then ``moves`` timed key presses on ``handle``; returns the page times in ms."""
-    page = nb.page
-    root.evaluate(f"(el) => ({JS_OBSERVE})([el, {fig_sel!r}, {read_sel!r}])")
+    nb.watch(root, selectors)
     handle.scroll_into_view_if_needed()
     handle.click()
     keys = [first_key, "ArrowLeft" if first_key == "ArrowRight" else "ArrowRight"]
     figure_ms, readout_ms = [], []
     for i in range(moves + 1):
-        page.keyboard.press(keys[i % 2])
-        try:
-            page.wait_for_function(JS_DONE, timeout=MOVE_TIMEOUT_MS, polling="raf")
-        except Exception:  # a move that changed only one of the two: keep what arrived
-            pass
-        record = page.evaluate(JS_RECORD)
+        before = nb.explorer_state(root, selectors)
+        nb.page.keyboard.press(keys[i % 2])
+        # settle=0: done as soon as both changed (a move that changed only one keeps what arrived)
+        _, since_key = nb.wait_for_change(
+            root, before, timeout=MOVE_TIMEOUT, settle=0, selectors=selectors, key_times=True
+        )
         time.sleep(0.15)  # let the kernel go idle: moves are measured one at a time, not queued
         if i == 0:
             continue  # warm-up
-        if record["fig"] is not None:
-            figure_ms.append(record["fig"])
-        if record["read"] is not None:
-            readout_ms.append(record["read"])
+        if "src" in since_key:
+            figure_ms.append(since_key["src"])
+        if "readout" in since_key:
+            readout_ms.append(since_key["readout"])
     return figure_ms, readout_ms
 
 
@@ -197,7 +159,7 @@ def _first_key(nb, root, index):
 
 
 def _responsive_slider(nb, explorer):
-    """Index of the first slider whose move changes both the read-out and the figure (or None)."""
+    """The first slider (its controls entry) whose move changes both the read-out and the figure, or None."""
     for slider in nb.explorer_controls(explorer)["sliders"]:
         before = nb.explorer_state(explorer)
         nb.press_slider_keys(explorer, slider["index"], presses=1)
@@ -207,16 +169,37 @@ def _responsive_slider(nb, explorer):
     return None
 
 
-def _phase_medians(times):
-    return {name: _median(values) for name, values in times.items()}
+def _phase_medians(timings):
+    """Median ms per phase over an explorer's ``timings`` (a list of {"compute", "draw", ...} in seconds)."""
+    return {phase: _median([1000 * t[phase] for t in timings]) for phase in timings[0]} if timings else {}
+
+
+def _kernel_timings(nb, model_id, classes):
+    if model_id not in classes:
+        return []
+    return json.loads(nb.execute_in_kernel(KERNEL_TIMINGS.format(id=model_id)))
+
+
+def _tag_explorers(nb):
+    """Tag every live explorer's widget with its model id (in the kernel); returns model id → class name."""
+    classes = json.loads(nb.execute_in_kernel(FIND_EXPLORERS).strip() or "{}")
+    untagged = nb.page.locator(f"{nb.PANEL} .bp-explorer:not([class*='{BENCH_CLASS}'])")
+    try:  # the classes reach the page by comm message
+        untagged.first.wait_for(state="detached", timeout=5000)
+    except Exception:  # an explorer the kernel no longer holds: measured, but unnamed
+        pass
+    return classes
+
+
+def _model_id(explorer):
+    names = (explorer.get_attribute("class") or "").split()
+    return next((c.removeprefix(BENCH_CLASS) for c in names if c.startswith(BENCH_CLASS)), "")
 
 
 def _measure_notebook(browser, lab, name, moves):
-    import json
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    nb = labdriver.LabNotebook(page, lab, name)
+    nb = LabNotebook(page, lab, name)
     rows = []
     try:
         nb.open()
@@ -224,41 +207,28 @@ def _measure_notebook(browser, lab, name, moves):
         problems = nb.problems()
         if problems:
             return rows, f"{name}: not measured, Run All shows problems: {problems[0].splitlines()[0]}"
-        classes = json.loads(nb.execute_in_kernel(INSTRUMENT).strip() or "{}")
+        classes = _tag_explorers(nb)
         explorers = nb.explorers()
-        page.wait_for_timeout(300)  # the new CSS classes reach the page
         for k in range(explorers.count()):
             explorer = explorers.nth(k)
             explorer.scroll_into_view_if_needed()
-            model_id = explorer.evaluate(
-                "(el) => ([...el.classList].find((c) => c.startsWith('bp-bench-')) || '').slice(9)"
-            )
+            model_id = _model_id(explorer)
             row = {"notebook": name, "explorer": classes.get(model_id, f"explorer {k + 1}")}
             slider = _responsive_slider(nb, explorer)
             if slider is None:
                 row["error"] = "no slider changes both the read-out and the figure"
                 rows.append(row)
                 continue
-            if model_id in classes:
-                nb.execute_in_kernel(KERNEL_TIMES.format(id=model_id))  # forget the probe's times
+            _kernel_timings(nb, model_id, classes)  # forget the probe's updates
             handle = explorer.locator(".widget-slider").nth(slider["index"]).locator(".noUi-handle").first
-            figure_ms, readout_ms = _drive(
-                nb,
-                handle,
-                explorer,
-                ".bp-figure",
-                ".bp-readout",
-                moves,
-                _first_key(nb, explorer, slider["index"]),
-            )
-            kernel = {}
-            if model_id in classes:
-                kernel = _phase_medians(json.loads(nb.execute_in_kernel(KERNEL_TIMES.format(id=model_id))))
-            row.update(_summarise(figure_ms, readout_ms, kernel.get("update")))
+            first_key = _first_key(nb, explorer, slider["index"])
+            figure_ms, readout_ms = _drive(nb, handle, explorer, EXPLORER_SELECTORS, moves, first_key)
+            kernel = _phase_medians(_kernel_timings(nb, model_id, classes)[1:])  # [0]: the warm-up move
+            row.update(_summarise(figure_ms, readout_ms, kernel.get("total")))
             row.update(
                 slider=slider["label"],
                 compute_ms=kernel.get("compute", float("nan")),
-                draw_ms=kernel.get("_draw", float("nan")),
+                draw_ms=kernel.get("draw", float("nan")),
                 render_ms=kernel.get("render", float("nan")),
             )
             rows.append(row)
@@ -285,23 +255,16 @@ def _summarise(figure_ms, readout_ms, kernel_ms):
 
 
 def _measure_naive(browser, lab, moves):
-    import json
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    nb = labdriver.LabNotebook(page, lab, NAIVE_NAME)
+    nb = LabNotebook(page, lab, NAIVE_NAME)
     try:
         nb.open()
         nb.run_all(timeout=300)
         root = page.locator(f"{nb.PANEL} .widget-interact").first
-        root.wait_for(timeout=30_000)
-        page.wait_for_function(
-            "() => document.querySelector('.widget-interact .widget-output img') !== null", timeout=30_000
-        )
+        root.locator(".widget-output img").first.wait_for(timeout=30_000)
         handle = root.locator(".noUi-handle").first
-        figure_ms, readout_ms = _drive(
-            nb, handle, root, ".widget-output", ".widget-output .jp-RenderedText", moves, "ArrowRight"
-        )
+        figure_ms, readout_ms = _drive(nb, handle, root, NAIVE_SELECTORS, moves, "ArrowRight")
         kernel_ms = json.loads(nb.execute_in_kernel("import json; print(json.dumps(naive_kernel_ms))"))
         # the first calls are interact's initial one and the warm-up move: the timed moves are the last ones
         return {"figure": figure_ms, "readout": readout_ms, "kernel": kernel_ms[-moves:]}
@@ -330,22 +293,22 @@ def measure(moves=24, notebooks=None):
     and ratio (figure median / naive figure median). ``notebooks``: paths; default notebooks/NN_*.ipynb.
     """
     result = {"explorers": [], "naive": None, "skipped": [], "moves": moves, "target_ratio": TARGET_RATIO}
-    reason = labdriver.missing_browser_reason()
+    reason = missing_browser_reason()
     if reason:
         result["skipped"].append(reason)
         return result
     from playwright.sync_api import sync_playwright
 
     load_before = _load()
-    folder = labdriver.notebooks_dir()
+    folder = notebooks_dir()
     paths = [Path(p) for p in notebooks] if notebooks else sorted(folder.glob("[0-9]*.ipynb"))
     paths = [p for p in paths if p.name != NAIVE_NAME]
     with (
-        labdriver.stop_on_sigterm(),
-        labdriver.LabServer(folder, extra_notebooks={NAIVE_NAME: naive_notebook()}) as lab,
+        stop_on_sigterm(),
+        LabServer(folder, extra_notebooks={NAIVE_NAME: naive_notebook()}) as lab,
         sync_playwright() as p,
     ):
-        browser = labdriver.launch_browser(p)
+        browser = launch_browser(p)
         naive_runs = []
         try:
             # the naive pattern before and after the explorers, so that both see the same machine load

@@ -2,25 +2,21 @@
 
 Each figure is measured side by side with its reference in the same run (a ratio), with the machine
 described at the top. Nothing here fails on a time: targets are printed beside the numbers.
-Set BENCH_SKIP=cold,browser to leave out the slow parts.
+Set BENCH_SKIP=cold,browser to leave out the slow parts (keys: nbval, browser, headless, mlp, cold, memory).
+
+    .venv/bin/python -m benchmarks.run      # from the repository root, so benchmarks/ and labdriver/ import
 """
 
 import os
 import platform
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from benchmarks import browser_latency, cold_setup, explorer_update, kernel_memory, mlp_epoch, notebook_suite
 
-import browser_latency  # noqa: E402
-import cold_setup  # noqa: E402
-import explorer_update  # noqa: E402
-import mlp_epoch  # noqa: E402
-import notebook_suite  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 def machine():
@@ -45,6 +41,7 @@ def main():
         ("3. Headless explorer update", "headless", explorer_update),
         ("4. Manual MLP vs autograd, one XOR epoch", "mlp", mlp_epoch),
         ("5. Cold set-up on a fresh clone", "cold", cold_setup),
+        ("6. Kernel memory (peak RSS after Run All vs import-torch floor)", "memory", kernel_memory),
     ]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"# Benchmark results\n\n{stamp} · {machine()}\n"]

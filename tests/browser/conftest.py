@@ -4,15 +4,16 @@ Without Chromium (or Playwright) the tests skip with a message saying how to ins
 (``CI=true``) they fail instead, since a CI run that silently skipped the browser check proves nothing.
 """
 
+import os
+
 import pytest
-from labdriver import (
-    LabServer,
-    launch_browser,
-    missing_browser_reason,
-    notebooks_dir,
-    running_in_ci,
-    stop_on_sigterm,
-)
+
+from labdriver.browser import launch_browser, missing_browser_reason
+from labdriver.server import LabServer, notebooks_dir, stop_on_sigterm
+
+
+def running_in_ci():
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,9 @@ import time
 import warnings
 
 import pytest
-from labdriver import REPO, LabNotebook, notebooks_dir, tail
+
+from labdriver.page import LabNotebook, tail
+from labdriver.server import REPO, notebooks_dir
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +110,7 @@ def check_explorer(nb, explorer, name):
     controls = nb.explorer_controls(explorer)
     summary = {"name": name, "sliders": [], "buttons": []}
 
-    problems += _visibility_problems(explorer)
+    problems += _visibility_problems(nb, explorer)
     state = nb.explorer_state(explorer)
     if not state["src"] or state["imgWidth"] == 0:
         problems.append("the figure (.bp-figure <img>) shows no picture")
@@ -213,7 +215,7 @@ def check_explorer(nb, explorer, name):
     return summary, problems
 
 
-def _visibility_problems(explorer):
+def _visibility_problems(nb, explorer):
     """Every control, the figure and the read-out are visible and lie inside the page's width."""
     problems = []
     page_width = explorer.page.viewport_size["width"]
@@ -223,10 +225,7 @@ def _visibility_problems(explorer):
     parts = explorer.locator(f"{CONTROL_SELECTOR}, .bp-figure, .bp-readout")
     for k in range(parts.count()):
         part = parts.nth(k)
-        what = part.evaluate(
-            "e => (e.className.split(' ').find(c => c.startsWith('bp-') || c.startsWith('widget-')) || e.tagName)"
-            " + (e.innerText ? ' ' + JSON.stringify(e.innerText.trim().split('\\n')[0].slice(0, 30)) : '')"
-        )
+        what = nb.describe(part)
         part_box = part.bounding_box()
         if not part.is_visible() or part_box is None or part_box["width"] < 2 or part_box["height"] < 2:
             problems.append(f"{what} is not visible")
