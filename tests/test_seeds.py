@@ -24,7 +24,6 @@ from backprop_helpers import (
     sigmoid_grad,
 )
 
-
 FLOAT32_ULPS = 4 * 2.0**-23  # four units in float32's last place, relative: what another CPU's exp may move
 
 
