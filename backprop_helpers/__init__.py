@@ -7,7 +7,7 @@ matplotlib and ipywidgets; their names are importable from the top level all the
 
 import importlib
 
-from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from backprop_helpers.activations import relu_grad, sigmoid, sigmoid_grad, sigmoid_grad_from_output, tanh_grad
 from backprop_helpers.checking import Comparison, ComparisonRow, autograd_grads, compare_grads, numerical_grad
 from backprop_helpers.circuit import (
     AUTOGRAD_GRADIENT_LIMIT,
@@ -30,6 +30,7 @@ _LAZY_MODULES = ("graph", "plotting", "widgets", "exercises")
 __all__ = [
     "sigmoid",
     "sigmoid_grad",
+    "sigmoid_grad_from_output",
     "tanh_grad",
     "relu_grad",
     "mse",

@@ -15,6 +15,9 @@ __all__ = [
     "check_same_shape",
     "check_positive_number",
     "check_choice",
+    "check_int",
+    "check_in_range",
+    "check_probabilities",
     "check_linear_inputs",
 ]
 
@@ -114,6 +117,61 @@ def check_choice(value, name, choices):
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}; got {value!r}")
     return value
+
+
+def _got(value):
+    # numbers as the learner typed them ("got 2.5"), anything else with its type ("got str '3'")
+    return repr(value) if isinstance(value, numbers.Number) else _describe(value)
+
+
+def _interval(low, high, inclusive=True):
+    if low is not None and high is not None:
+        return f"in [{low:g}, {high:g}]" if inclusive else f"in ({low:g}, {high:g})"
+    if low is not None:
+        return f">= {low:g}" if inclusive else f"> {low:g}"
+    return f"<= {high:g}" if inclusive else f"< {high:g}"
+
+
+def check_int(value, name, *, low=None, high=None):
+    """Return ``value`` if it is an int (not a bool) with low ≤ value ≤ high (either bound may be None).
+
+    A non-number is a TypeError; a float, a bool or an int out of range a ValueError. The message names the
+    argument, the range and what was given: ``steps must be an int >= 0; got -1``.
+    """
+    expected = "an int" if low is None and high is None else f"an int {_interval(low, high)}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if (low is None or value >= low) and (high is None or value <= high):
+            return int(value)
+    elif not isinstance(value, numbers.Number):
+        raise TypeError(f"{name} must be {expected}; got {_got(value)}")
+    raise ValueError(f"{name} must be {expected}; got {_got(value)}")
+
+
+def check_in_range(value, name, low, high, *, inclusive=True):
+    """Return ``value`` as a float if it is a real number in [low, high] (in (low, high) if not ``inclusive``).
+
+    A non-number (a bool included) is a TypeError; nan or a number outside the interval a ValueError.
+    """
+    expected = f"a number {_interval(low, high, inclusive)}"
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}; got {_got(value)}")
+    inside = low <= value <= high if inclusive else low < value < high  # False for nan
+    if not inside:
+        raise ValueError(f"{name} must be {expected}; got {value!r}")
+    return float(value)
+
+
+def check_probabilities(tensor, name, why):
+    """Raise ValueError unless every element of ``tensor`` lies in [0, 1]; ``why`` ends the message's first
+    part (``"for loss='bce'"``), and the message gives the first value outside."""
+    values = tensor.detach()
+    outside = (values < 0) | (values > 1)
+    if bool(outside.any()):
+        first = values[outside].flatten()[0].item()
+        where = "" if values.numel() == 1 else " (its first value outside)"
+        raise ValueError(f"{name} must lie in [0, 1] {why}; got {first!r}{where}")
 
 
 def check_linear_inputs(x, w, b):

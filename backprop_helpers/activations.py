@@ -5,9 +5,9 @@ Derived in notebook 01 (§ "The sigmoid and its slope") and notebook 03 (§ "σ�
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor
+from backprop_helpers._inputs import as_float_tensor, check_probabilities
 
-__all__ = ["sigmoid", "sigmoid_grad", "tanh_grad", "relu_grad"]
+__all__ = ["sigmoid", "sigmoid_grad", "sigmoid_grad_from_output", "tanh_grad", "relu_grad"]
 
 
 def sigmoid(z):
@@ -39,8 +39,23 @@ def sigmoid_grad(z):
 
 
 def _sigmoid_grad(z):
-    s = _sigmoid(z)
-    return s * (1 - s)
+    return _sigmoid_grad_from_output(_sigmoid(z))
+
+
+def sigmoid_grad_from_output(y_hat):
+    """dσ/dz = ŷ(1 − ŷ) at ŷ = σ(z), elementwise; same shape as y_hat.
+
+    The same slope as ``sigmoid_grad``, written through the output: a backward pass that kept ŷ from its
+    forward pass needs no z and no second exponential (as torch's sigmoid backward does). ``y_hat`` must be
+    a sigmoid output, in [0, 1]: passing z instead is refused.
+    """
+    y_hat = as_float_tensor(y_hat, "y_hat")
+    check_probabilities(y_hat, "y_hat", "(a sigmoid output σ(z), not z)")
+    return _sigmoid_grad_from_output(y_hat)
+
+
+def _sigmoid_grad_from_output(y_hat):
+    return y_hat * (1 - y_hat)
 
 
 def tanh_grad(z):

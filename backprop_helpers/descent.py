@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_positive_number
-from backprop_helpers.neuron import neuron_backward, sgd_step
+from backprop_helpers._inputs import as_float_tensor, check_int, check_linear_inputs, check_positive_number
+from backprop_helpers.neuron import _neuron_backward, _sgd_step
 
 __all__ = ["DescentRun", "critical_learning_rates", "gradient_descent_path"]
 
@@ -78,20 +78,22 @@ def _regime(factor):
 def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
     """Run ``steps`` steps of w ← w − lr·∂J/∂w on J = (wᵀx + b − y)² (b fixed), in float64.
 
-    Each step is ``neuron_backward(x, w, b, y, activation="identity")`` then ``sgd_step``. The run stops early,
-    without an error, when the loss overflows or passes ``loss_bound`` (``DescentRun.diverged_at``).
+    Each step is ``neuron_backward(x, w, b, y, activation="identity")`` then ``sgd_step``, as their unchecked
+    kernels: the inputs are checked once, here. The run stops early, without an error, when the loss overflows
+    or passes ``loss_bound`` (``DescentRun.diverged_at``).
     """
-    x = as_float_tensor(x, "x").detach().to(torch.float64)
-    w = as_float_tensor(w, "w").detach().to(torch.float64)
-    b = as_float_tensor(b, "b").detach().to(torch.float64)
+    x, w, b = (t.detach().to(torch.float64) for t in check_linear_inputs(x, w, b))
+    y = as_float_tensor(y, "y").detach().to(torch.float64)
+    if y.numel() != 1:
+        raise ValueError(f"y must be a single target (one element); got shape {tuple(y.shape)}")
+    y = y.reshape(b.shape)
     lr = check_positive_number(lr, "lr")
     loss_bound = check_positive_number(loss_bound, "loss_bound")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0; got {steps!r}")
+    steps = check_int(steps, "steps", low=0)
     lam, lr_oscillate, lr_diverge = critical_learning_rates(x)
     path, losses, diverged_at = [w], [], None
     for k in range(steps + 1):
-        trace = neuron_backward(x, w, b, y, activation="identity")
+        trace = _neuron_backward(x, w, b, y, "identity", "mse")
         loss = trace.loss.item()
         losses.append(loss)
         if not math.isfinite(loss) or loss > loss_bound:
@@ -99,8 +101,8 @@ def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
             break
         if k == steps:
             break
-        w = sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
-        if not bool(torch.isfinite(w).all()):  # overflow of w itself: stop before neuron_backward rejects it
+        w = _sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
+        if not bool(torch.isfinite(w).all()):  # overflow of w itself: stop, its loss is inf or nan
             losses.append(math.inf)
             path.append(w)
             diverged_at = k + 1

@@ -1,13 +1,13 @@
 """Loss functions and their gradients, mean over all elements like ``nn.MSELoss`` / ``nn.BCELoss``.
 
 Derived in notebook 01 (§ "The loss", MSE) and notebook 02 (§ "A neuron with binary cross-entropy").
+Each public function checks its inputs and calls a private elementwise kernel; ``neuron.py`` (one sample, no
+mean) and ``mlp.py`` (a batch, inputs checked once) call the same kernels, so each formula is typed once.
 """
-
-import numbers
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_same_shape
+from backprop_helpers._inputs import as_float_tensor, check_in_range, check_probabilities, check_same_shape
 
 __all__ = ["mse", "mse_grad", "bce", "bce_grad", "bce_eps"]
 
@@ -30,13 +30,23 @@ def mse(y_hat, y):
         Prediction and target. Shapes must match exactly (``nn.MSELoss`` only warns when they broadcast).
     """
     y_hat, y = _pair(y_hat, y)
-    return ((y_hat - y) ** 2).mean()
+    return _squared_error(y_hat, y).mean()
 
 
 def mse_grad(y_hat, y):
     """∂L/∂ŷ = 2(ŷ − y)/n for L = mse(ŷ, y); same shape as y_hat."""
     y_hat, y = _pair(y_hat, y)
-    return 2 * (y_hat - y) / y_hat.numel()
+    return _squared_error_grad(y_hat, y, y_hat.numel())
+
+
+def _squared_error(y_hat, y):
+    # (ŷ − y)², elementwise: the terms of mse, unchecked
+    return (y_hat - y) ** 2
+
+
+def _squared_error_grad(y_hat, y, n=1):
+    # 2(ŷ − y)/n, elementwise: ∂/∂ŷ of the squared errors summed and divided by n (n = 1: one sample)
+    return 2 * (y_hat - y) / n
 
 
 def bce_eps(dtype):
@@ -51,17 +61,13 @@ def bce_eps(dtype):
     return torch.finfo(dtype).eps
 
 
-def _clamped(y_hat, y, eps):
-    for name, value in (("y_hat", y_hat), ("y", y)):
-        if bool(((value.detach() < 0) | (value.detach() > 1)).any()):
-            raise ValueError(f"{name} must lie in [0, 1] for binary cross-entropy; got values outside it")
-    if eps is None:
-        eps = bce_eps(y_hat.dtype)
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a float in (0, 0.5); got {type(eps).__name__} {eps!r}")
-    if not (0 < eps < 0.5):
-        raise ValueError(f"eps must be in (0, 0.5); got {eps!r}")
-    return y_hat.clamp(eps, 1 - eps)
+def _bce_pair(y_hat, y, eps):
+    y_hat, y = _pair(y_hat, y)
+    check_probabilities(y_hat, "y_hat", "for binary cross-entropy")
+    check_probabilities(y, "y", "for binary cross-entropy")
+    if eps is not None:
+        eps = check_in_range(eps, "eps", 0, 0.5, inclusive=False)
+    return y_hat, y, eps
 
 
 def bce(y_hat, y, eps=None):
@@ -77,9 +83,8 @@ def bce(y_hat, y, eps=None):
         Clamp; default ``bce_eps(y_hat.dtype)`` (machine epsilon), so ŷ ∈ {0, 1} gives a finite loss in
         float32 and float64 alike. ``nn.BCELoss`` instead clamps each log at −100.
     """
-    y_hat, y = _pair(y_hat, y)
-    p = _clamped(y_hat, y, eps)
-    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+    y_hat, y, eps = _bce_pair(y_hat, y, eps)
+    return _bce_terms(y_hat, y, eps=eps).mean()
 
 
 def bce_grad(y_hat, y, eps=None):
@@ -89,6 +94,24 @@ def bce_grad(y_hat, y, eps=None):
     is active this is not the derivative of the clamped loss (which is 0 there, as autograd reports): it is
     the slope the loss has at the clamp's edge.
     """
-    y_hat, y = _pair(y_hat, y)
-    p = _clamped(y_hat, y, eps)
-    return (p - y) / (p * (1 - p) * y_hat.numel())
+    y_hat, y, eps = _bce_pair(y_hat, y, eps)
+    return _bce_grad_terms(y_hat, y, y_hat.numel(), eps=eps)
+
+
+def _clamp_probability(y_hat, eps):
+    # ŷ clamped to [eps, 1 − eps], eps = machine epsilon of ŷ's dtype unless given (see bce_eps)
+    if eps is None:
+        eps = torch.finfo(y_hat.dtype).eps
+    return y_hat.clamp(eps, 1 - eps)
+
+
+def _bce_terms(y_hat, y, eps=None):
+    # −[y log p + (1 − y) log(1 − p)] at p = clamped ŷ, elementwise: the terms of bce, unchecked
+    p = _clamp_probability(y_hat, eps)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p))
+
+
+def _bce_grad_terms(y_hat, y, n=1, eps=None):
+    # (p − y) / (p(1 − p)·n) at p = clamped ŷ, elementwise: bce_grad unchecked (n = 1: one sample)
+    p = _clamp_probability(y_hat, eps)
+    return (p - y) / (p * (1 - p) * n)

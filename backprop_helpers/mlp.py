@@ -15,10 +15,19 @@ from backprop_helpers._inputs import (
     as_float_tensor,
     check_choice,
     check_finite,
+    check_int,
     check_positive_number,
+    check_probabilities,
     check_same_shape,
 )
-from backprop_helpers.activations import _relu_grad, _sigmoid, _sigmoid_grad, _tanh_grad
+from backprop_helpers.activations import (
+    _relu_grad,
+    _sigmoid,
+    _sigmoid_grad,
+    _sigmoid_grad_from_output,
+    _tanh_grad,
+)
+from backprop_helpers.losses import _bce_grad_terms, _bce_terms, _squared_error, _squared_error_grad
 from backprop_helpers.neuron import _sgd_step
 
 __all__ = [
@@ -40,12 +49,8 @@ PARAM_SHAPES = {"W1": ("h", "d"), "b1": ("h",), "W2": ("o", "h"), "b2": ("o",)}
 # the hand-written backprop as cheap as autograd's.
 _FORWARD = {"sigmoid": _sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 _GRAD = {"sigmoid": _sigmoid_grad, "tanh": _tanh_grad, "relu": _relu_grad}
-
-
-def _check_size(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return value
+_LOSS = {"mse": _squared_error, "bce": _bce_terms}  # elementwise terms: the mean loss is their mean
+_LOSS_GRAD = {"mse": _squared_error_grad, "bce": _bce_grad_terms}  # ∂(mean loss)/∂ŷ, given n
 
 
 def init_mlp(n_in, n_hidden, n_out, *, generator, dtype=None):
@@ -66,7 +71,7 @@ def init_mlp(n_in, n_hidden, n_out, *, generator, dtype=None):
         ``{"W1": (h, d), "b1": (h,), "W2": (o, h), "b2": (o,)}``.
     """
     for name, value in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-        _check_size(value, name)
+        check_int(value, name, low=1)
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
     dtype = dtype or torch.get_default_dtype()
@@ -153,23 +158,17 @@ def mlp_backward(cache, y, *, loss="mse"):
     y_hat = cache["y_hat"]
     y = as_float_tensor(y, "y")
     check_same_shape(y_hat, y, "y_hat (from cache)", "y")
-    if loss == "bce" and bool(((y < 0) | (y > 1)).any()):
-        raise ValueError("y must lie in [0, 1] for loss='bce'; got values outside it")
+    if loss == "bce":
+        check_probabilities(y, "y", "for loss='bce'")
     return _backward(cache, y, loss)
 
 
 def _backward(cache, y, loss):
     # mlp_backward without the input checks, for callers that checked the cache and y already
     y_hat = cache["y_hat"]
-    n = y_hat.numel()
-    if loss == "mse":
-        dY = 2 * (y_hat - y) / n  # (N, o)
-    else:
-        eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
-        p = y_hat.clamp(eps, 1 - eps)
-        dY = (p - y) / (p * (1 - p) * n)
+    dY = _LOSS_GRAD[loss](y_hat, y, y_hat.numel())  # (N, o); the mean is over all N·o elements
     W2 = cache["params"]["W2"]
-    dZ2 = dY * y_hat * (1 - y_hat)  # σ′(Z2) = ŷ(1 − ŷ)
+    dZ2 = dY * _sigmoid_grad_from_output(y_hat)  # σ′(Z2) = ŷ(1 − ŷ), through the output
     dW2 = dZ2.T @ cache["A1"]  # (o, N) @ (N, h) -> (o, h)
     db2 = dZ2.sum(dim=0)  # b2 is added to every row: gradients of the rows add up
     dA1 = dZ2 @ W2  # (N, o) @ (o, h) -> (N, h)
@@ -191,14 +190,6 @@ class MLPRun:
     params: dict
     losses: tuple
     diverged_at: int | None
-
-
-def _loss_value(y_hat, y, loss):
-    if loss == "mse":
-        return ((y_hat - y) ** 2).mean()  # losses.mse
-    eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
-    p = y_hat.clamp(eps, 1 - eps)
-    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
 
 
 def train_mlp(X, y, params, *, hidden="sigmoid", loss="mse", lr, epochs, every=1, callback=None):
@@ -230,24 +221,24 @@ def train_mlp(X, y, params, *, hidden="sigmoid", loss="mse", lr, epochs, every=1
     """
     check_choice(loss, "loss", MLP_LOSSES)
     lr = check_positive_number(lr, "lr")
-    for name, value, low in (("epochs", epochs, 0), ("every", every, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}; got {value!r}")
+    epochs = check_int(epochs, "epochs", low=0)
+    every = check_int(every, "every", low=1)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
     y_hat, cache = mlp_forward(X, params, hidden=hidden)  # checks X, params and hidden
     y = as_float_tensor(y, "y")
     check_same_shape(y_hat, y, "y_hat", "y")
-    if loss == "bce" and bool(((y < 0) | (y > 1)).any()):
-        raise ValueError("y must lie in [0, 1] for loss='bce'; got values outside it")
+    if loss == "bce":
+        check_probabilities(y, "y", "for loss='bce'")
     X, params = cache["X"], cache["params"]
-    losses = [_loss_value(y_hat, y, loss).item()]
+    loss_terms = _LOSS[loss]
+    losses = [loss_terms(y_hat, y).mean().item()]
     for epoch in range(1, epochs + 1):
         candidate = _sgd_step(params, _backward(cache, y, loss), lr)
         if not _all_finite(candidate):
             return MLPRun(params=params, losses=tuple(losses), diverged_at=epoch)
         y_hat, cache = _forward(X, candidate, hidden)
-        value = _loss_value(y_hat, y, loss).item()
+        value = loss_terms(y_hat, y).mean().item()  # losses.mse / losses.bce, unchecked
         if not math.isfinite(value):
             return MLPRun(params=params, losses=tuple(losses), diverged_at=epoch)
         params = candidate

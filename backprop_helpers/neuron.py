@@ -14,14 +14,30 @@ from backprop_helpers._inputs import (
     check_finite,
     check_linear_inputs,
     check_positive_number,
+    check_probabilities,
     check_same_shape,
 )
-from backprop_helpers.activations import sigmoid
+from backprop_helpers.activations import _sigmoid, _sigmoid_grad_from_output
+from backprop_helpers.losses import _bce_grad_terms, _bce_terms, _squared_error, _squared_error_grad
 
 __all__ = ["NeuronTrace", "neuron_backward", "sgd_step"]
 
-ACTIVATIONS = ("sigmoid", "identity")
-LOSSES = ("mse", "bce")
+
+def _identity(z):
+    return z
+
+
+def _identity_grad_from_output(y_hat):
+    return torch.ones_like(y_hat)  # dŷ/dz = 1 for ŷ = z
+
+
+# The formulas by name, as mlp.py's tables: the activation and its slope written through the output
+# (ŷ = σ(z): dŷ/dz = ŷ(1 − ŷ)), the loss of one sample and its gradient dL/dŷ (no mean: n = 1).
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid, _sigmoid_grad_from_output),
+    "identity": (_identity, _identity_grad_from_output),
+}
+LOSSES = {"mse": (_squared_error, _squared_error_grad), "bce": (_bce_terms, _bce_grad_terms)}
 
 
 @dataclass(frozen=True)
@@ -75,36 +91,28 @@ def neuron_backward(x, w, b, y, *, activation="sigmoid", loss="mse"):
     y = as_float_tensor(y, "y")
     if y.numel() != 1:
         raise ValueError(f"y must be a single target (one element); got shape {tuple(y.shape)}")
-    y = y.reshape(b.shape)
-
-    z = (w * x).sum() + b  # shape of b
-    if activation == "sigmoid":
-        y_hat = sigmoid(z)
-        dyhat_dz = y_hat * (1 - y_hat)
-    else:
-        y_hat = z
-        dyhat_dz = torch.ones_like(z)
-
-    if loss == "mse":
-        loss_value = (y_hat - y) ** 2
-        dL_dyhat = 2 * (y_hat - y)
-    else:
-        if not bool((y >= 0).all() and (y <= 1).all()):
-            raise ValueError(f"y must lie in [0, 1] for loss='bce'; got {y.detach().flatten().tolist()}")
+    if loss == "bce":
+        check_probabilities(y, "y", "for loss='bce'")
         if activation != "sigmoid":
             raise ValueError(
                 "loss='bce' needs activation='sigmoid' (ŷ must be a probability); got 'identity'"
             )
-        eps = torch.finfo(y_hat.dtype).eps  # the dtype-aware clamp of losses.bce
-        p = y_hat.clamp(eps, 1 - eps)
-        loss_value = -(y * torch.log(p) + (1 - y) * torch.log(1 - p))
-        dL_dyhat = (p - y) / (p * (1 - p))
+    return _neuron_backward(x, w, b, y.reshape(b.shape), activation, loss)
 
-    dL_dz = dL_dyhat * dyhat_dz
+
+def _neuron_backward(x, w, b, y, activation, loss):
+    # neuron_backward without the input checks, for callers that checked them (y already has b's shape)
+    act, dact_from_output = ACTIVATIONS[activation]
+    loss_terms, dloss_dyhat = LOSSES[loss]
+    z = (w * x).sum() + b  # shape of b
+    y_hat = act(z)
+    dyhat_dz = dact_from_output(y_hat)
+    dL_dyhat = dloss_dyhat(y_hat, y)  # one sample: n = 1
+    dL_dz = dL_dyhat * dyhat_dz  # upstream × local
     return NeuronTrace(
         z=z,
         y_hat=y_hat,
-        loss=loss_value,
+        loss=loss_terms(y_hat, y),
         dL_dyhat=dL_dyhat,
         dyhat_dz=dyhat_dz,
         dL_dz=dL_dz,

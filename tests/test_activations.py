@@ -1,4 +1,4 @@
-"""sigmoid, sigmoid_grad, tanh_grad, relu_grad: against autograd, finite differences and worked examples.
+"""sigmoid, sigmoid_grad, sigmoid_grad_from_output, tanh_grad, relu_grad: against autograd, finite differences and worked examples.
 
 Tolerances (float64): against autograd atol 1e-12, rtol 1e-9 — the formulas and torch round differently, and
 1 − σ(z) keeps only ~1e-16/(1 − σ) relative digits when σ ≈ 1; against central differences (h = 1e-6)
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from backprop_helpers import numerical_grad, relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from backprop_helpers.activations import sigmoid_grad_from_output
 
 FAST = settings(max_examples=60, deadline=None)
 AUTOGRAD_TOL = {"atol": 1e-12, "rtol": 1e-9}
@@ -122,6 +123,24 @@ def test_sigmoid_grad_matches_finite_differences_hypothesis(z):
     torch.testing.assert_close(sigmoid_grad(z), reference, **FINITE_DIFF_TOL)
 
 
+@FAST
+@given(z=Z_ARRAYS)
+def test_sigmoid_grad_from_output_matches_sigmoid_grad_and_autograd_hypothesis(z):
+    z = torch.from_numpy(z)
+    through_output = sigmoid_grad_from_output(sigmoid(z))
+    assert through_output.shape == z.shape and through_output.dtype == torch.float64
+    assert torch.equal(through_output, sigmoid_grad(z))  # the same kernel: ŷ(1 − ŷ) at ŷ = σ(z)
+    torch.testing.assert_close(through_output, autograd_derivative(torch.sigmoid, z), **AUTOGRAD_TOL)
+
+
+def test_sigmoid_grad_from_output_refuses_z():
+    # the classic slip: z = 2 passed where σ(z) belongs would give 2·(1 − 2) = −2, a negative "slope"
+    with pytest.raises(
+        ValueError, match=r"^y_hat must lie in \[0, 1\] \(a sigmoid output σ\(z\), not z\); got 2\.0"
+    ):
+        sigmoid_grad_from_output([0.5, 2.0])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # hand-worked examples
 
@@ -136,6 +155,17 @@ def test_sigmoid_grad_worked_example():
     # σ′(0) = 1/2 · 1/2 = 1/4;  σ′(ln 3) = 3/4 · 1/4 = 3/16 = 0.1875;  σ′(−ln 3) = 1/4 · 3/4 = 3/16
     z = torch.tensor([0.0, math.log(3), -math.log(3)], dtype=torch.float64)
     torch.testing.assert_close(sigmoid_grad(z), torch.tensor([0.25, 0.1875, 0.1875], dtype=torch.float64))
+
+
+def test_sigmoid_grad_from_output_worked_example():
+    # ŷ = 1/2: 1/2 · 1/2 = 1/4;  ŷ = 3/4: 3/4 · 1/4 = 3/16;  ŷ = 0 or 1: 0 (saturated, no slope left)
+    y_hat = torch.tensor([0.5, 0.75, 0.0, 1.0], dtype=torch.float64)
+    assert sigmoid_grad_from_output(y_hat).tolist() == [
+        0.25,
+        0.1875,
+        0.0,
+        0.0,
+    ]  # small binary fractions: exact
 
 
 def test_tanh_grad_worked_example():

@@ -16,6 +16,8 @@ from backprop_helpers import (
     bce_eps,
     bce_grad,
     compare_grads,
+    critical_learning_rates,
+    gradient_descent_path,
     init_mlp,
     mlp_backward,
     mlp_forward,
@@ -28,9 +30,19 @@ from backprop_helpers import (
     sigmoid,
     sigmoid_circuit,
     sigmoid_grad,
+    sigmoid_grad_from_output,
     tanh_grad,
+    train_mlp,
 )
-from backprop_helpers._inputs import as_float_tensor, check_choice, check_positive_number, check_same_shape
+from backprop_helpers._inputs import (
+    as_float_tensor,
+    check_choice,
+    check_in_range,
+    check_int,
+    check_positive_number,
+    check_probabilities,
+    check_same_shape,
+)
 
 PACKAGE_DIR = Path(backprop_helpers.__file__).parent
 NAN, INF = float("nan"), float("inf")
@@ -47,6 +59,12 @@ def mlp_problem():
 def mlp_cache():
     X, params, _ = mlp_problem()
     return mlp_forward(X, params)[1]
+
+
+def train(y=None, params=None, **settings):
+    """train_mlp on mlp_problem, with y or params replaced when given."""
+    X, good_params, good_y = mlp_problem()
+    return train_mlp(X, good_y if y is None else y, good_params if params is None else params, **settings)
 
 
 def without(mapping, key):
@@ -92,6 +110,18 @@ CASES = [
     ("sigmoid_grad-nan", lambda: sigmoid_grad(NAN), ValueError, r"^z must be finite"),
     ("tanh_grad-inf-numpy", lambda: tanh_grad(np.array([-INF])), ValueError, r"^z must be finite"),
     ("relu_grad-string", lambda: relu_grad("1"), TypeError, r"^z must be a tensor"),
+    (
+        "sigmoid_grad_from_output-given-z",
+        lambda: sigmoid_grad_from_output([0.3, -2.0]),
+        ValueError,
+        r"^y_hat must lie in \[0, 1\] \(a sigmoid output σ\(z\), not z\); got -2\.0 \(its first value outside\)$",
+    ),
+    (
+        "sigmoid_grad_from_output-nan",
+        lambda: sigmoid_grad_from_output(NAN),
+        ValueError,
+        r"^y_hat must be finite",
+    ),
     # --- losses: shape mismatches, empty, bce ranges, eps, dtype
     (
         "mse-shape",
@@ -115,6 +145,13 @@ CASES = [
     ("bce-eps-zero", lambda: bce_grad([0.5], [0.5], eps=0.0), ValueError, r"^eps must be"),
     ("bce-eps-nan", lambda: bce([0.5], [0.5], eps=NAN), ValueError, r"^eps must be"),
     ("bce-eps-string", lambda: bce([0.5], [0.5], eps="1e-7"), TypeError, r"^eps must be"),
+    (
+        "bce-eps-at-the-open-end",
+        lambda: bce([0.5], [0.5], eps=0.5),
+        ValueError,
+        r"^eps must be a number in \(0, 0\.5\); got 0\.5$",
+    ),
+    ("bce-target-value-named", lambda: bce([0.5, 0.5], [1.0, 1.5]), ValueError, r"; got 1\.5 \(its first"),
     (
         "bce_eps-integer-dtype",
         lambda: bce_eps(torch.int64),
@@ -262,19 +299,19 @@ CASES = [
         "init-zero-hidden",
         lambda: init_mlp(2, 0, 1, generator=torch.Generator()),
         ValueError,
-        r"^n_hidden must be a positive int; got 0",
+        r"^n_hidden must be an int >= 1; got 0$",
     ),
     (
         "init-float-size",
         lambda: init_mlp(2.5, 3, 1, generator=torch.Generator()),
         ValueError,
-        r"^n_in must be a positive int",
+        r"^n_in must be an int >= 1; got 2\.5$",
     ),
     (
         "init-bool-size",
         lambda: init_mlp(2, 3, True, generator=torch.Generator()),
         ValueError,
-        r"^n_out must be a positive int",
+        r"^n_out must be an int >= 1; got True$",
     ),
     (
         "init-integer-dtype",
@@ -437,6 +474,81 @@ CASES = [
         TypeError,
         r"^params\['w'\] must contain only real numbers",
     ),
+    # --- train_mlp: the run's settings, checked once at the edge
+    (
+        "train-negative-epochs",
+        lambda: train(lr=0.1, epochs=-1),
+        ValueError,
+        r"^epochs must be an int >= 0; got -1$",
+    ),
+    (
+        "train-string-epochs",
+        lambda: train(lr=0.1, epochs="10"),
+        TypeError,
+        r"^epochs must be an int >= 0; got str '10'$",
+    ),
+    (
+        "train-zero-every",
+        lambda: train(lr=0.1, epochs=3, every=0),
+        ValueError,
+        r"^every must be an int >= 1; got 0$",
+    ),
+    (
+        "train-zero-lr",
+        lambda: train(lr=0, epochs=3),
+        ValueError,
+        r"^lr must be a finite number > 0",
+    ),
+    (
+        "train-callback-not-callable",
+        lambda: train(lr=0.1, epochs=3, callback=1),
+        TypeError,
+        r"^callback must be callable or None; got int",
+    ),
+    (
+        "train-bce-target",
+        lambda: train([[2.0], [0.0]], lr=0.1, epochs=1, loss="bce"),
+        ValueError,
+        r"^y must lie in \[0, 1\] for loss='bce'; got 2\.0 \(its first value outside\)$",
+    ),
+    (
+        "train-y-shape",
+        lambda: train([1.0, 0.0], lr=0.1, epochs=1),
+        ValueError,
+        r"^y_hat and y must have the same shape; got \(2, 1\) and \(2,\)",
+    ),
+    (
+        "train-params-nan",
+        lambda: train(params={**mlp_problem()[1], "b2": [NAN]}, lr=0.1, epochs=1),
+        ValueError,
+        r"^params\['b2'\] must be finite",
+    ),
+    # --- gradient descent on the perceptron
+    (
+        "descent-float-steps",
+        lambda: gradient_descent_path(X2, W2, 0.0, 1.0, lr=0.01, steps=1.5),
+        ValueError,
+        r"^steps must be an int >= 0; got 1\.5$",
+    ),
+    (
+        "descent-x-nan",
+        lambda: gradient_descent_path([NAN, 1.0], W2, 0.0, 1.0, lr=0.01, steps=3),
+        ValueError,
+        r"^x must be finite",
+    ),
+    (
+        "descent-y-vector",
+        lambda: gradient_descent_path(X2, W2, 0.0, [1.0, 0.0], lr=0.01, steps=3),
+        ValueError,
+        r"^y must be a single target",
+    ),
+    (
+        "descent-x-w-shapes",
+        lambda: gradient_descent_path([1.0], W2, 0.0, 1.0, lr=0.01, steps=3),
+        ValueError,
+        r"^x and w must have the same shape",
+    ),
+    ("descent-zero-x", lambda: critical_learning_rates([0.0, 0.0]), ValueError, r"^x must not be all zeros"),
     (
         "compare-keys",
         lambda: compare_grads({"W1": [1.0]}, {"W2": [1.0]}),
@@ -547,6 +659,38 @@ def test_check_helpers():
     assert check_choice("mse", "loss", ("mse", "bce")) == "mse"
     with pytest.raises(ValueError, match=r"^loss must be one of 'mse', 'bce'; got \['mse'\]"):
         check_choice(["mse"], "loss", ("mse", "bce"))
+
+
+def test_int_range_and_probability_checks():
+    assert check_int(3, "steps", low=0) == 3 and check_int(np.int64(8), "n", low=1, high=8) == 8
+    for bad, error, message in (
+        (-1, ValueError, r"^steps must be an int in \[0, 40\]; got -1$"),
+        (41, ValueError, r"^steps must be an int in \[0, 40\]; got 41$"),
+        (2.0, ValueError, r"^steps must be an int in \[0, 40\]; got 2\.0$"),
+        (True, ValueError, r"^steps must be an int in \[0, 40\]; got True$"),
+        (None, TypeError, r"^steps must be an int in \[0, 40\]; got NoneType None$"),
+    ):
+        with pytest.raises(error, match=message):
+            check_int(bad, "steps", low=0, high=40)
+    with pytest.raises(ValueError, match=r"^n must be an int <= 8; got 9$"):
+        check_int(9, "n", high=8)
+    assert (
+        check_in_range(0.5, "lr", 1e-3, 1.0) == 0.5
+        and check_in_range(torch.tensor(1.0), "lr", 1e-3, 1.0) == 1.0
+    )
+    for bad, error, message in (
+        (2.0, ValueError, r"^lr must be a number in \[0\.001, 1\]; got 2\.0$"),
+        (NAN, ValueError, r"^lr must be a number in \[0\.001, 1\]; got nan$"),
+        ("0.5", TypeError, r"^lr must be a number in \[0\.001, 1\]; got str '0\.5'$"),
+        (False, TypeError, r"^lr must be a number in \[0\.001, 1\]; got False$"),
+    ):
+        with pytest.raises(error, match=message):
+            check_in_range(bad, "lr", 1e-3, 1.0)
+    with pytest.raises(ValueError, match=r"^eps must be a number in \(0, 0\.5\); got 0$"):
+        check_in_range(0, "eps", 0, 0.5, inclusive=False)
+    check_probabilities(torch.tensor([0.0, 0.5, 1.0]), "y", "for loss='bce'")
+    with pytest.raises(ValueError, match=r"^y must lie in \[0, 1\] for loss='bce'; got -0\.5$"):
+        check_probabilities(torch.tensor(-0.5), "y", "for loss='bce'")
 
 
 def test_error_messages_describe_long_values_briefly():

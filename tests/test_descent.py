@@ -112,3 +112,25 @@ def test_gradient_descent_path_rejects_bad_settings(kwargs, match):
     settings = {"lr": 0.01, "steps": 3, **kwargs}
     with pytest.raises(ValueError, match=match):
         gradient_descent_path(X, W0, B, Y, **settings)
+
+
+def test_inputs_are_checked_once_not_every_step(monkeypatch):
+    import backprop_helpers._inputs as inputs_module
+    import backprop_helpers.descent as descent_module
+    import backprop_helpers.neuron as neuron_module
+
+    calls = []
+    original = inputs_module.as_float_tensor
+
+    def counting(value, name, **kwargs):
+        calls.append(name)
+        return original(value, name, **kwargs)
+
+    for module in (inputs_module, descent_module, neuron_module):
+        monkeypatch.setattr(module, "as_float_tensor", counting)
+    counts = []
+    for steps in (1, 30):
+        calls.clear()
+        gradient_descent_path(X, W0, B, Y, lr=0.01, steps=steps)
+        counts.append(len(calls))
+    assert counts[0] == counts[1] > 0  # x, w, b, y at the edge: the same few calls for 1 step or 30

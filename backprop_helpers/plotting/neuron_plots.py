@@ -8,7 +8,7 @@ Every helper takes ``ax=None`` (a new figure when omitted), returns its artists 
 import numpy as np
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_positive_number
+from backprop_helpers._inputs import as_float_tensor, check_int, check_positive_number
 from backprop_helpers.activations import sigmoid, sigmoid_grad
 from backprop_helpers.neuron import neuron_backward
 from backprop_helpers.plotting.style import COLORS, figure_style, new_axes
@@ -233,8 +233,7 @@ def plot_loss_surface(x, w, b, y, *, limits=(-4.0, 4.0), n=41, ax=None):
     low, high = float(limits[0]), float(limits[1])
     if not low < high:
         raise ValueError(f"limits must be (low, high) with low < high; got {limits!r}")
-    if not (isinstance(n, int) and n >= 2):
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    n = check_int(n, "n", low=2)
     values = torch.linspace(low, high, n, dtype=torch.float64)
     trace = neuron_backward(x, w, b, y)
     tip = (w - trace.dL_dw).tolist()

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from matplotlib.colors import LinearSegmentedColormap
 
-from backprop_helpers._inputs import as_float_tensor
+from backprop_helpers._inputs import as_float_tensor, check_int
 from backprop_helpers.data import xor_data
 from backprop_helpers.mlp import mlp_forward
 from backprop_helpers.plotting.style import COLORS, figure_style, new_axes
@@ -53,8 +53,7 @@ def plane_grid(n=60, lim=XOR_LIM, dtype=torch.float64):
         along x₂, as ``imshow(..., origin="lower", extent=extent)`` expects.
     extent : (left, right, bottom, top)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2; got {n!r}")
+    n = check_int(n, "n", low=2)
     low, high = _limits(lim)
     axis = torch.linspace(low, high, n, dtype=dtype)
     x2, x1 = torch.meshgrid(axis, axis, indexing="ij")  # (n, n) each; row index = x₂
