@@ -70,12 +70,17 @@ def test_as_vector_refuses_text_and_ragged_lists():
     assert as_vector("abc") is None and as_vector([1.0, [2.0, 3.0]]) is None and as_vector(None) is None
 
 
-@pytest.mark.parametrize("answer", [(3, 2), [3, 2], torch.Size([3, 2]), (np.int64(3), np.int32(2))])
+@pytest.mark.parametrize(
+    "answer",
+    [(3, 2), [3, 2], torch.Size([3, 2]), (np.int64(3), np.int32(2)), np.array([3, 2]), torch.tensor([3, 2])],
+)
 def test_as_shape_takes_tuples_lists_sizes_and_numpy_ints(answer):
     assert as_shape(answer) == (3, 2)
 
 
-@pytest.mark.parametrize("answer", [(3.0, 2), (True, 2), "32", 32, None])
+@pytest.mark.parametrize(
+    "answer", [(3.0, 2), (True, 2), "32", 32, None, np.array([3.0, 2.0]), np.array([[3, 2]])]
+)
 def test_as_shape_refuses_non_integers(answer):
     assert as_shape(answer) is None
 

@@ -92,7 +92,9 @@ def as_vector(answer):
 
 
 def as_shape(answer):
-    """The answer as a tuple of ints (from a tuple, list or ``torch.Size``); else None."""
+    """The answer as a tuple of ints (from a tuple, list, ``torch.Size``, or a 1-D integer array or tensor)."""
+    if isinstance(answer, (np.ndarray, torch.Tensor)) and answer.ndim == 1:
+        answer = answer.tolist()  # a float or bool array gives floats or bools: refused below
     if isinstance(answer, (tuple, list, torch.Size)) and all(
         isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer
     ):
