@@ -1,5 +1,9 @@
-"""NeuronExplorer, driven headless: the state is neuron_backward and autograd, Step is sgd_step, Reset restores
-the seed, the surface is recomputed only when x, b or y change, and extreme settings give messages."""
+"""NeuronExplorer's lesson, driven headless: the state is neuron_backward and autograd, a pure function of the
+values and the run; Step is sgd_step, its exact points in the run and on the sliders' grid; the surface is
+recomputed only when x, b or y change; the lesson's messages (overshoot, saturation, a slider bound).
+
+What every explorer keeps (sliders at their ends, the figure kept, the static picture, step/reset returning the
+state, the browser's echo) is tests/test_explorer_contract.py."""
 
 import itertools
 
@@ -8,9 +12,16 @@ import torch
 
 from backprop_helpers import neuron_backward, sgd_step
 from backprop_helpers.widgets import NeuronExplorer
-from backprop_helpers.widgets.neuron_explorer import DEFAULTS, PARAM_RANGE, NeuronExplorerState
+from backprop_helpers.widgets.neuron_explorer import (
+    DEFAULTS,
+    PARAM_RANGE,
+    SATURATED,
+    NeuronExplorerState,
+    NeuronRun,
+)
 
 F64 = torch.float64
+RESTART = ["w1", "w2", "b", "x1", "x2", "y"]
 
 
 @pytest.fixture
@@ -38,17 +49,26 @@ def autograd_reference(values):
     return w.grad, b.grad
 
 
-def test_defaults_are_the_seed(explorer):
+def sgd_reference(w, b, x, y, lr):
+    """One sgd_step from (w, b) at the sample (x, y): the new (w₁, w₂), b."""
+    w, b = torch.tensor(w, dtype=F64), torch.tensor(b, dtype=F64)
+    trace = neuron_backward(torch.tensor(x, dtype=F64), w, b, torch.tensor(y, dtype=F64))
+    new = sgd_step({"w": w, "b": b}, {"w": trace.dL_dw, "b": trace.dL_db}, lr)
+    return tuple(new["w"].tolist()), new["b"].item()
+
+
+def test_defaults_are_the_source_notebooks_numbers(explorer):
     state = explorer.state
     assert isinstance(state, NeuronExplorerState)
     assert explorer.values() == DEFAULTS
-    # z = 0.5·0.5 + (−1.2)·3 + 0.7 = 0.25 − 3.6 + 0.7 = −2.65; the seed printed ŷ = 0.065989, L = 0.872377
+    # z = 0.5·0.5 + (−1.2)·3 + 0.7 = 0.25 − 3.6 + 0.7 = −2.65; the source notebook printed ŷ = 0.065989,
+    # L = 0.872377
     assert state.trace.z.item() == pytest.approx(-2.65, abs=1e-12)
     assert state.trace.y_hat.item() == pytest.approx(0.065989, abs=5e-7)
     assert state.trace.loss.item() == pytest.approx(0.872377, abs=5e-7)
     assert state.trace.dL_dw.tolist() == pytest.approx([-0.057567, -0.345404], abs=5e-7)
     assert state.trace.dL_db.item() == pytest.approx(-0.115135, abs=5e-7)
-    assert state.path == ((0.5, -1.2, state.trace.loss.item()),)
+    assert state.path == ((0.5, -1.2, 0.7, state.trace.loss.item()),) == explorer.history.points
     assert explorer.message == ""
 
 
@@ -68,36 +88,48 @@ def test_state_follows_the_sliders(explorer):
     assert explorer.state.autograd["dyhat_dz"].item() == pytest.approx(trace.dyhat_dz.item(), rel=1e-12)
 
 
-def test_readout_shows_hand_and_autograd_side_by_side(explorer):
+def test_the_model_is_a_function_of_the_values_and_the_run(explorer):
+    values = {**DEFAULTS, "w1": 1.25, "x1": -1.5, "y": 0.35}
+    shown = explorer.state
+    state = explorer.model(values, explorer.start_history(values))
+    assert state.w == (1.25, -1.2) and state.x == (-1.5, 3.0)
+    assert state.trace.loss.item() == pytest.approx(reference(values).loss.item(), rel=1e-12)
+    assert explorer.state is shown and explorer.values() == DEFAULTS  # nothing on screen moved
+    # a run with steps: the parameters are its last exact point, not the values' (the sliders' rounding)
+    run = NeuronRun(points=((0.5, -1.2, 0.7, 0.9), (0.123456, -0.654321, 0.2468, 0.8)))
+    state = explorer.model(values, run)
+    assert (state.w, state.b) == ((0.123456, -0.654321), 0.2468)
+    exact = {**values, "w1": 0.123456, "w2": -0.654321, "b": 0.2468}
+    assert state.trace.loss.item() == pytest.approx(reference(exact).loss.item(), rel=1e-12)
+    assert state.path[0] == run.points[0] and state.path[1][3] == state.trace.loss.item()
+
+
+def test_readout_shows_hand_and_autograd_side_by_side_with_a_true_minus(explorer):
     html = explorer.readout.value
     for label in ("z", "ŷ", "∂L/∂ŷ", "∂ŷ/∂z", "∂L/∂w₁", "∂L/∂w₂", "∂L/∂b", "hand", "autograd"):
         assert label in html
-    assert html.count("-0.345404") == 2  # ∂L/∂w₂, hand and autograd
+    assert html.count("−0.345404") == 2  # ∂L/∂w₂, hand and autograd, with U+2212
+    assert "-0." not in html
+    assert "✓ hand = autograd" in html
     explorer.step()
     assert "0.505757" in explorer.readout.value  # the exact w₁, which the slider shows rounded to 0.51
-    assert "✓ hand = autograd" in html
 
 
-def test_step_is_one_sgd_step_and_moves_the_sliders(explorer):
+def test_step_is_one_sgd_step_and_the_sliders_show_it_on_their_grid(explorer):
     before = explorer.state
-    png = explorer.image.value
-    figure = explorer.figure
     explorer.controls["step"].click()
-    # the seed's one step: w = (0.505757, −1.165460), b = 0.711513
-    w_b = sgd_step(
-        {"w": torch.tensor(before.w, dtype=F64), "b": torch.tensor(before.b, dtype=F64)},
-        {"w": before.trace.dL_dw, "b": before.trace.dL_db},
-        0.1,
-    )
-    assert explorer.state.w == pytest.approx(tuple(w_b["w"].tolist()), abs=1e-15)
+    # the source notebook's one step: w = (0.505757, −1.165460), b = 0.711513
+    w, b = sgd_reference(before.w, before.b, before.x, before.y, 0.1)
+    assert explorer.state.w == pytest.approx(w, abs=1e-15) and explorer.state.b == pytest.approx(b, abs=1e-15)
     assert explorer.state.w == pytest.approx((0.505757, -1.165460), abs=5e-7)
     assert explorer.state.b == pytest.approx(0.711513, abs=5e-7)
-    assert explorer.controls["w1"].value == pytest.approx(0.505757, abs=5e-7)
-    assert explorer.controls["b"].value == pytest.approx(0.711513, abs=5e-7)
+    # the run holds the exact point, the sliders show it on their 0.01 grid
+    assert explorer.history.points[-1][:3] == (*explorer.state.w, explorer.state.b)
+    assert [explorer.controls[name].value for name in ("w1", "w2", "b")] == [0.51, -1.17, 0.71]
     assert len(explorer.state.path) == 2
     assert explorer.state.losses[1] < explorer.state.losses[0]
-    assert explorer.figure is figure
-    assert explorer.image.value != png
+    # the hollow circles showed where this step would land
+    assert explorer.state.path[-1] == before.next_point
 
 
 def test_step_updates_once_not_once_per_slider(explorer, monkeypatch):
@@ -109,47 +141,48 @@ def test_step_updates_once_not_once_per_slider(explorer, monkeypatch):
     assert len(explorer.state.path) == 2
 
 
-def test_many_steps_descend_and_widen_the_step_axis(explorer):
+def test_many_steps_descend_as_a_loop_of_sgd_step_and_widen_the_step_axis(explorer):
     for _ in range(25):
         explorer.step()
     losses = explorer.state.losses
     assert len(losses) == 26
     assert all(b < a for a, b in itertools.pairwise(losses))  # y = 1, lr = 0.1: L falls every step
-    assert explorer._ax_loss.get_xlim()[1] >= 25
-    # the run is plain SGD from the seed: compare with a loop of sgd_step
-    params = {"w": torch.tensor([0.5, -1.2], dtype=F64), "b": torch.tensor(0.7, dtype=F64)}
-    x, y = torch.tensor([0.5, 3.0], dtype=F64), torch.tensor(1.0, dtype=F64)
+    assert explorer._ax_loss.get_xlim()[1] >= 26  # the next step's circle at 26 fits too
+    w, b = (0.5, -1.2), 0.7
     for _ in range(25):
-        trace = neuron_backward(x, params["w"], params["b"], y)
-        params = sgd_step(params, {"w": trace.dL_dw, "b": trace.dL_db}, 0.1)
-    assert explorer.state.w == pytest.approx(tuple(params["w"].tolist()), abs=1e-12)
-    assert explorer.state.b == pytest.approx(params["b"].item(), abs=1e-12)
+        w, b = sgd_reference(w, b, (0.5, 3.0), 1.0, 0.1)
+    assert explorer.state.w == pytest.approx(w, abs=1e-12)
+    assert explorer.state.b == pytest.approx(b, abs=1e-12)
 
 
 def test_reset_restores_the_defaults_and_clears_the_curve(explorer):
-    explorer.controls["lr"].value = 1.0
-    explorer.controls["x1"].value = -1.0
+    explorer.controls["lr"].value = 10.0
+    explorer.controls["x1"].value = -4.0
     for _ in range(3):
         explorer.step()
+    assert explorer.message
     explorer.controls["reset"].click()
-    assert explorer.values() == DEFAULTS
-    assert {name: explorer.controls[name].value for name in DEFAULTS} == DEFAULTS
-    assert len(explorer.state.path) == 1
+    assert len(explorer.state.path) == 1 and explorer.state.stopped == ()
     assert explorer._loss_line.get_xdata().tolist() == [0]
+    assert explorer._ax_loss.get_xlim()[1] == 20
     assert explorer.message == ""
 
 
-def test_moving_a_weight_starts_a_new_run_but_lr_does_not(explorer):
+@pytest.mark.parametrize("name", RESTART)
+def test_moving_a_setting_starts_a_new_run_from_the_sliders_but_lr_does_not(explorer, name):
     explorer.step()
     explorer.step()
     explorer.controls["lr"].value = 0.5
     assert len(explorer.state.path) == 3  # lr may change mid-run
-    explorer.controls["w1"].value = 1.5
+    shown = {n: explorer.controls[n].value for n in RESTART}  # w₁, w₂, b on their grid
+    explorer.controls[name].value = shown[name] - 0.5
     assert len(explorer.state.path) == 1
-    assert explorer.state.w[0] == 1.5
+    expected = {**shown, name: shown[name] - 0.5}
+    assert explorer.state.w == pytest.approx((expected["w1"], expected["w2"]), abs=1e-12)
+    assert explorer.state.b == pytest.approx(expected["b"], abs=1e-12)
 
 
-def test_arrow_points_down_the_gradient_and_the_next_marker_is_the_step(explorer):
+def test_arrow_points_down_the_gradient_and_the_circles_are_the_next_step(explorer):
     explorer.controls["lr"].value = 1.0
     state = explorer.state
     tail = explorer._arrow.xyann
@@ -161,6 +194,10 @@ def test_arrow_points_down_the_gradient_and_the_next_marker_is_the_step(explorer
     assert cosine.item() == pytest.approx(1.0, abs=1e-12)
     # the hollow circle: w − lr·∇L = (0.5, −1.2) + (0.057567, 0.345404)
     assert explorer._next.get_xydata()[0].tolist() == pytest.approx([0.557567, -0.854596], abs=1e-6)
+    # and on the loss curve: the loss there (b moved too), one step to the right
+    w, b = sgd_reference(state.w, state.b, state.x, state.y, 1.0)
+    landing = reference({"w1": w[0], "w2": w[1], "b": b, "x1": 0.5, "x2": 3.0, "y": 1.0}).loss.item()
+    assert explorer._loss_next.get_xydata()[0].tolist() == pytest.approx([1.0, landing], rel=1e-12)
 
 
 def test_the_surface_is_recomputed_only_when_x_b_or_y_change(explorer, monkeypatch):
@@ -187,67 +224,61 @@ def test_the_surface_is_recomputed_only_when_x_b_or_y_change(explorer, monkeypat
     assert grid[-1, 0] == pytest.approx(expected, rel=1e-12)
 
 
-def test_figure_is_kept_and_the_picture_changes(explorer):
-    figure, axes = explorer.figure, list(explorer.figure.axes)
-    for name, value in (("w1", 2.0), ("x1", -3.0), ("y", 0.2)):
-        png = explorer.image.value
-        explorer.controls[name].value = value
-        assert explorer.figure is figure and explorer.figure.axes == axes
-        assert explorer.image.value != png, name
-        assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_a_browser_echo_of_a_step_does_not_round_it(explorer):
-    # A slider view snaps a value set from Python to its step (0.01) and sends the rounded value back.
-    explorer.step()
-    exact = explorer.state.w, explorer.state.b
-    for name in ("w1", "w2", "b"):
-        explorer.controls[name].value = round(explorer.controls[name].value, 2)
-    assert (explorer.state.w, explorer.state.b) == exact
-    assert len(explorer.state.path) == 2  # the run goes on
-    explorer.step()
-    assert len(explorer.state.path) == 3
-    # a real move (more than half a step away) is taken as one
-    explorer.controls["w2"].value = explorer.controls["w2"].value + 0.02
-    assert len(explorer.state.path) == 1
-
-
-def test_large_lr_overshoots_with_a_message_not_an_exception(explorer):
+def test_large_lr_overshoots_with_a_message(explorer):
     explorer.controls["y"].value = 0.5
     explorer.controls["w2"].value = -0.3  # z = 0.25 − 0.9 + 0.7 = 0.05: near the target, steep
     explorer.controls["lr"].value = 10.0
+    assert explorer.state.next_point[3] > explorer.state.losses[-1]  # the hollow circle shows it coming
     explorer.step()
     assert explorer.state.losses[1] > explorer.state.losses[0]
-    assert "loss went up" in explorer.message
+    assert (
+        "the loss went up on the last step" in explorer.message and "lr = 10 overshoots" in explorer.message
+    )
     messages = []
     for _ in range(11):
-        explorer.step()  # overshoots into saturation, crawls back, overshoots again: no exception
+        explorer.step()  # overshoots into saturation, crawls back, overshoots again
         messages.append(explorer.message)
     assert sum("loss went up" in m for m in messages) >= 2
     assert any("saturated" in m for m in messages)
-    losses = explorer.state.losses
-    assert all(0 <= loss <= 1 for loss in losses)
-    assert all(PARAM_RANGE[0] <= v <= PARAM_RANGE[1] for v in (*explorer.state.w, explorer.state.b))
+    assert all(0 <= loss <= 1 for loss in explorer.state.losses)
 
 
-def test_a_step_past_the_slider_bound_says_so(explorer):
+def test_a_step_past_the_slider_bound_stops_there_says_so_and_the_run_goes_on(explorer):
     explorer.controls["x2"].value = 4.0
     explorer.controls["y"].value = 0.0
     explorer.controls["w2"].value = 0.0
     explorer.controls["lr"].value = 10.0
-    explorer.step()  # ∂L/∂w₂ > 0 and large: w₂ − 10·∂L/∂w₂ is below −4
-    assert explorer.state.w[1] == PARAM_RANGE[0]
-    assert "beyond the slider range" in explorer.message and "w₂" in explorer.message
+    wanted = explorer.state.wanted["w2"]
+    assert wanted < PARAM_RANGE[0]  # ∂L/∂w₂ > 0 and large: w₂ − 10·∂L/∂w₂ is below −4
+    explorer.step()
+    assert explorer.state.w[1] == PARAM_RANGE[0] == explorer.controls["w2"].value
+    assert explorer.state.stopped == (("w2", wanted),)
+    bound_note = "the step wanted w₂ = −"
+    assert bound_note in explorer.message and "beyond the slider range, so it stops at −4" in explorer.message
+    assert "at the edge of the slider range" not in explorer.message  # said once, by the step
+    explorer.step()  # from the bound: the gradient still points out, so w₂ stays and the note again
+    assert len(explorer.state.path) == 3 and explorer.state.w[1] == PARAM_RANGE[0]
+    assert bound_note in explorer.message
+    explorer.controls["lr"].value = 0.1  # lr does not start a new run
+    assert len(explorer.state.path) == 3
 
 
-@pytest.mark.parametrize("name", ["w1", "w2", "b", "x1", "x2"])
-@pytest.mark.parametrize("end", [0, 1])
-def test_sliders_at_their_bounds_give_a_message(explorer, name, end):
-    for other in ("w1", "w2", "b", "x1", "x2"):
-        explorer.controls[other].value = [explorer.controls[other].min, explorer.controls[other].max][end]
-    explorer.controls[name].value = [explorer.controls[name].min, explorer.controls[name].max][end]
-    assert explorer.message  # saturated (|z| = 36) and parameters at the edge
-    assert "saturated" in explorer.message
-    assert torch.isfinite(explorer.state.trace.loss)
-    explorer.step()  # no exception at the bounds
-    assert explorer.message
+def test_saturation_is_said_exactly_below_the_threshold(explorer):
+    explorer.controls["w2"].value = 2.0  # z = 0.25 + 6 + b: σ′(z) crosses SATURATED (≈ e^−6.9) near b = 0.66
+    said = {}
+    for b in (0.0, 0.5, 0.6, 0.7, 0.8, 1.5):
+        explorer.controls["b"].value = b
+        slope = explorer.state.trace.dyhat_dz.item()
+        said[slope < SATURATED] = "saturated" in explorer.message
+        if slope < SATURATED:
+            assert f"below {SATURATED:g}" in explorer.message
+    assert said == {True: True, False: False}  # both sides reached, and the message on the right one
+
+
+@pytest.mark.parametrize("name", ["w1", "w2", "b"])
+def test_a_parameter_at_the_slider_edge_is_said(explorer, name):
+    explorer.controls[name].value = PARAM_RANGE[1]
+    label = {"w1": "w₁", "w2": "w₂", "b": "b"}[name]
+    assert f"{label} at the edge of the slider range (−4 … 4)" in explorer.message
+    explorer.controls[name].value = PARAM_RANGE[1] - 0.01
+    assert "edge" not in explorer.message

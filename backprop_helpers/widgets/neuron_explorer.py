@@ -1,15 +1,12 @@
 """The explorer of notebook 01: one sigmoid neuron with MSE, its gradients by hand and by autograd, SGD steps.
 
-Sliders set w₁, w₂, b, the learning rate and the sample (x₁, x₂, y); Step applies one ``sgd_step`` and moves the
-w₁/w₂/b sliders; Reset restores the seed's numbers. The figure shows the loss over (w₁, w₂) at the current
-b, x, y (contours, the point, −∇L and where the next step lands) and the loss over the steps taken.
+Sliders set w₁, w₂, b, the learning rate and the sample (x₁, x₂, y); Step applies one ``sgd_step``; Reset goes
+back to the source notebook's numbers. The figure shows the loss over (w₁, w₂) at the current b, x, y (bands,
+the point, −∇L and where the next step lands) and the loss over the steps taken.
 """
 
-import math
-import time
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.colors import BoundaryNorm
@@ -18,35 +15,34 @@ from matplotlib.lines import Line2D
 from backprop_helpers.neuron import NeuronTrace, neuron_backward, sgd_step
 from backprop_helpers.plotting.neuron_plots import LOSS_LEVELS, neuron_loss_grid
 from backprop_helpers.plotting.style import COLORS, figure_style
-from backprop_helpers.widgets.legacy_explorer import LegacyExplorer as Explorer
+from backprop_helpers.widgets.controls import Button, Slider
+from backprop_helpers.widgets.explorer import Explorer
+from backprop_helpers.widgets.readout import lines, num, sci, table
 
-__all__ = ["NeuronExplorer", "NeuronExplorerState"]
+__all__ = ["NeuronExplorer", "NeuronExplorerState", "NeuronRun"]
 
-# The seed's numbers (seed 000): x = (0.5, 3.0), y = 1, w = (0.5, −1.2), b = 0.7, lr = 0.1.
+# The source notebook's numbers: x = (0.5, 3.0), y = 1, w = (0.5, −1.2), b = 0.7, lr = 0.1.
 DEFAULTS = {"w1": 0.5, "w2": -1.2, "b": 0.7, "lr": 0.1, "x1": 0.5, "x2": 3.0, "y": 1.0}
-PARAM_RANGE = (-4.0, 4.0)  # w₁, w₂, b: wide enough to reach saturation (|z| ≫ 1), and the contour's extent
-INPUT_RANGE = (-4.0, 4.0)  # x₁, x₂: the seed's x₂ = 3 sits inside
-LR_EXPONENTS = (-3.0, 1.0)  # lr from 0.001 (crawls) to 10 (overshoots and bounces between the bounds)
-SATURATED = 1e-3  # σ′(z) below this: the gradients all but vanish
+PARAM_RANGE = (-4.0, 4.0)  # w₁, w₂, b: wide enough to reach saturation (|z| ≫ 1), and the surface's extent
+INPUT_RANGE = (-4.0, 4.0)  # x₁, x₂ on a 0.1 grid: the source notebook's x₂ = 3 on it, exercise 01's −1.25 off
+LR_RANGE = (1e-3, 10.0)  # from 0.001 (crawls) to 10 (overshoots and bounces between the bounds)
+SATURATED = 1e-3  # σ′(z) below this: the neuron is saturated, the gradients all but vanish
+AGREE_RTOL, AGREE_ATOL = 1e-10, 1e-12  # hand vs autograd in float64: a few roundings apart, far below these
+DECIMALS = 6  # the read-out's numbers, as the notebook prints them
 GRID = np.linspace(*PARAM_RANGE, 41)
 ARROW_LENGTH = 1.2  # the −∇L arrow, in w units (the panel is 8 wide)
-ECHO_SECONDS = 2.0  # how long a value set by Step/Reset waits for the browser's snapped copy of it
+STEPS_SHOWN = 20  # the loss curve's step axis, before it widens
+LABELS = {"w1": "w₁", "w2": "w₂", "b": "b"}  # the parameters a Step moves
+F64 = torch.float64
 
 
-def _is_echo(control, new, sent):
-    """Is ``new`` the browser's copy of a value ``sent`` from here, snapped to the slider's step?
+@dataclass(frozen=True)
+class NeuronRun:
+    """A run of SGD steps: the exact (w₁, w₂, b, L) of every point, the current one last, and ``stopped``:
+    (name, wanted value) of each parameter the last Step would have carried past the slider range."""
 
-    A slider view rounds a value set from Python to its step grid and, with continuous_update, sends the
-    rounded value back (ipywidgets 8: noUiSlider's "update" event). Taken as a move, that echo would round
-    every SGD step to the grid and restart the run; it lies within half a step of what was sent.
-    """
-    if isinstance(control, widgets.FloatLogSlider):  # snapped on the exponent grid
-        if new <= 0 or sent <= 0:
-            return False
-        return abs(math.log(new, control.base) - math.log(sent, control.base)) <= control.step / 2 * (
-            1 + 1e-9
-        )
-    return abs(new - sent) <= control.step / 2 * (1 + 1e-9)
+    points: tuple
+    stopped: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -54,8 +50,10 @@ class NeuronExplorerState:
     """What the explorer shows: the settings, the hand trace, autograd's gradients and the run so far.
 
     ``trace`` is ``neuron_backward`` in float64; ``autograd`` maps the same gradient names (``dL_dyhat``,
-    ``dyhat_dz``, ``dL_dz``, ``dL_dw``, ``dL_db``) to torch.autograd's values; ``path`` holds
-    (w₁, w₂, L) of every point of the current run, the last one being the current point.
+    ``dyhat_dz``, ``dL_dz``, ``dL_dw``, ``dL_db``) to torch.autograd's values; ``path`` holds (w₁, w₂, b, L)
+    of every point of the run, the current one last; ``stopped`` is the run's (see ``NeuronRun``). ``wanted`` is
+    what the next SGD step gives w₁, w₂, b (name → value) and ``next_point`` the (w₁, w₂, b, L) where it lands:
+    ``wanted`` stopped at the slider range.
     """
 
     x: tuple
@@ -66,17 +64,35 @@ class NeuronExplorerState:
     trace: NeuronTrace
     autograd: dict
     path: tuple
+    stopped: tuple
+    wanted: dict
+    next_point: tuple
 
     @property
     def losses(self):
         """The loss at every point of the run, the current one last."""
-        return [point[2] for point in self.path]
+        return [point[3] for point in self.path]
+
+
+def _trace(x, w, b, y):
+    """``neuron_backward`` in float64 at plain numbers."""
+    return neuron_backward(*(torch.tensor(v, dtype=F64) for v in (x, w, b, y)))
+
+
+def _next_step(x, w, b, y, trace, lr):
+    """One SGD step θ ← θ − lr·∂L/∂θ (``sgd_step``): what it gives w₁, w₂, b, and the (w₁, w₂, b, L) it lands
+    on, each parameter stopped at the slider range."""
+    params = {"w": torch.tensor(w, dtype=F64), "b": torch.tensor(b, dtype=F64)}
+    new = sgd_step(params, {"w": trace.dL_dw, "b": trace.dL_db}, lr)
+    wanted = {"w1": new["w"][0].item(), "w2": new["w"][1].item(), "b": new["b"].item()}
+    w1, w2, b = (min(max(value, PARAM_RANGE[0]), PARAM_RANGE[1]) for value in wanted.values())
+    return wanted, (w1, w2, b, _trace(x, (w1, w2), b, y).loss.item())
 
 
 def _autograd_factors(x, w, b, y):
     """The chain-rule factors by torch.autograd, through torch.sigmoid (not the hand formula)."""
-    w, b = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
-    z = (w * x).sum() + b
+    w, b = (torch.tensor(v, dtype=F64, requires_grad=True) for v in (w, b))
+    z = (w * torch.tensor(x, dtype=F64)).sum() + b
     y_hat = torch.sigmoid(z)
     loss = (y_hat - y) ** 2
     (dyhat_dz,) = torch.autograd.grad(y_hat, z, retain_graph=True)
@@ -84,176 +100,71 @@ def _autograd_factors(x, w, b, y):
     return {"dL_dyhat": dL_dyhat, "dyhat_dz": dyhat_dz, "dL_dz": dL_dz, "dL_dw": dL_dw, "dL_db": dL_db}
 
 
+def _slider(name, label, bounds, step, fmt):
+    return Slider(label, *bounds, step, DEFAULTS[name], fmt=fmt, effect="restart")
+
+
 class NeuronExplorer(Explorer):
     """z = w₁x₁ + w₂x₂ + b, ŷ = σ(z), L = (ŷ − y)² under sliders; Step takes one SGD step.
 
-    ``NeuronExplorer()`` starts at the seed's numbers. ``.step()`` and ``.reset()`` do what the buttons do.
-    Moving any slider but lr starts a new run (the loss curve restarts at the new point); lr may change
-    mid-run.
+    ``NeuronExplorer()`` starts at the source notebook's numbers (a keyword — w1, w2, b, lr, x1, x2, y — sets
+    another start, on its slider's grid). Moving w₁, w₂, b, x₁, x₂ or y starts a new run from the sliders'
+    values (the loss curve restarts there); lr may change mid-run. ``.step()`` and ``.reset()`` do what the
+    buttons do and return the state.
+
+    The run history (``NeuronRun``) holds the exact points of SGD; the w₁/w₂/b sliders show the current one on
+    their 0.01 grid. A Step that would carry a parameter past the slider range stops it at the bound and says
+    so; the run goes on from that point (the bound is exact, so the sliders show it as it is).
     """
 
     figsize = (6.6, 2.8)
     readout_width = "300px"
+    controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
+        "w1": _slider("w1", "w₁", PARAM_RANGE, 0.01, ".2f"),
+        "w2": _slider("w2", "w₂", PARAM_RANGE, 0.01, ".2f"),
+        "b": _slider("b", "b", PARAM_RANGE, 0.01, ".2f"),
+        "lr": Slider("lr", *LR_RANGE, 0.1, DEFAULTS["lr"], fmt=".3g", log=True),
+        "x1": _slider("x1", "x₁", INPUT_RANGE, 0.1, ".1f"),
+        "x2": _slider("x2", "x₂", INPUT_RANGE, 0.1, ".1f"),
+        "y": _slider("y", "y", (0.0, 1.0), 0.05, ".2f"),
+        "step": Button("Step", "step", tooltip="one SGD step: θ ← θ − lr·∂L/∂θ"),
+        "reset": Button("Reset", "reset", tooltip="back to the source notebook's numbers"),
+    }
+    layout = (("w1", "w2", "b", "lr"), ("x1", "x2", "y", "step", "reset"))
 
-    def __init__(self):
-        self._syncing = False  # True while step()/reset() set sliders: their observers must not update
-        self._path = []  # (w₁, w₂, L) of the run before the current point
-        self._note = ""  # what the last Step had to say (a slider bound reached)
-        self._surface_key = None
-        self._steps_shown = 20
-        self._exact = {}  # name → the value Step/Reset set, which a browser echo must not round
-        self._sent = {}  # name → [(value, time)] set by Step/Reset whose echo may still arrive
-        super().__init__()
+    # -- the model ------------------------------------------------------------------------------------
 
-    # -- controls -------------------------------------------------------------------------------------
+    def start_history(self, values):
+        """A new run at these values: its one point."""
+        w, b = (values["w1"], values["w2"]), values["b"]
+        loss = _trace((values["x1"], values["x2"]), w, b, values["y"]).loss.item()
+        return NeuronRun(points=((*w, b, loss),))
 
-    def _build_controls(self):
-        def slider(name, label, bounds, step):
-            return widgets.FloatSlider(
-                value=DEFAULTS[name],
-                min=bounds[0],
-                max=bounds[1],
-                step=step,
-                description=label,
-                readout_format=".3f",
-                continuous_update=True,
-                style={"description_width": "24px"},
-                layout=widgets.Layout(width="230px"),
-            )
-
-        controls = {
-            "w1": slider("w1", "w₁", PARAM_RANGE, 0.01),
-            "w2": slider("w2", "w₂", PARAM_RANGE, 0.01),
-            "b": slider("b", "b", PARAM_RANGE, 0.01),
-            "lr": widgets.FloatLogSlider(
-                value=DEFAULTS["lr"],
-                base=10,
-                min=LR_EXPONENTS[0],
-                max=LR_EXPONENTS[1],
-                step=0.1,
-                description="lr",
-                readout_format=".3g",
-                style={"description_width": "24px"},
-                layout=widgets.Layout(width="230px"),
-            ),
-            "x1": slider("x1", "x₁", INPUT_RANGE, 0.1),
-            "x2": slider("x2", "x₂", INPUT_RANGE, 0.1),
-            "y": slider("y", "y", (0.0, 1.0), 0.05),
-            "step": widgets.Button(description="Step", tooltip="one SGD step: θ ← θ − lr·∂L/∂θ"),
-            "reset": widgets.Button(description="Reset", tooltip="back to the seed's numbers"),
-        }
-        controls["step"].on_click(lambda _button: self.step())
-        controls["reset"].on_click(lambda _button: self.reset())
-        for button in (controls["step"], controls["reset"]):
-            button.layout = widgets.Layout(width="80px")
-        return controls
-
-    def _controls_box(self):
-        c = self.controls
-        row = widgets.Layout(flex_flow="row wrap", grid_gap="0 12px")
-        return widgets.VBox(
-            [
-                widgets.HBox([c["w1"], c["w2"], c["b"], c["lr"]], layout=row),
-                widgets.HBox([c["x1"], c["x2"], c["y"], c["step"], c["reset"]], layout=row),
-            ]
-        )
-
-    def _on_change(self, change):
-        if self._syncing:
-            return  # step() or reset() is moving sliders; it updates once when all are set
-        name = next(k for k, control in self.controls.items() if control is change["owner"])
-        now = time.monotonic()
-        pending = [(value, t) for value, t in self._sent.get(name, ()) if now - t < ECHO_SECONDS]
-        for item in pending:
-            if _is_echo(change["owner"], change["new"], item[0]):
-                pending.remove(item)  # one echo per value sent
-                self._sent[name] = pending
-                return  # the browser's rounded copy of our own value: keep the exact one, no update
-        self._sent.pop(name, None)
-        self._exact.pop(name, None)  # a real move: the slider's value is the value
-        if change["owner"] is not self.controls["lr"]:
-            self._path = []  # a new setting: a new run starts here
-        self._note = ""
-        self.update()
-
-    def _set_controls(self, values):
-        """Set several sliders with one update at the end; return the names a slider bound clipped."""
-        self._syncing = True
-        now = time.monotonic()
-        try:
-            for name, value in values.items():
-                control = self.controls[name]
-                control.value = value  # clamped to [min, max] by the slider itself
-                self._exact[name] = control.value
-                self._sent[name] = [*self._sent.get(name, ())[-3:], (control.value, now)]
-        finally:
-            self._syncing = False
-        return [name for name, value in values.items() if self.controls[name].value != value]
-
-    def values(self):
-        """The current settings, name → value: a slider's value, or the exact value Step/Reset set in it."""
-        return {**super().values(), **self._exact}
-
-    # -- model ----------------------------------------------------------------------------------------
-
-    def compute(self):
-        v = self.values()
-        x = torch.tensor([v["x1"], v["x2"]], dtype=torch.float64)
-        w = torch.tensor([v["w1"], v["w2"]], dtype=torch.float64)
-        b = torch.tensor(v["b"], dtype=torch.float64)
-        y = torch.tensor(v["y"], dtype=torch.float64)
-        trace = neuron_backward(x, w, b, y)
-        if not all(bool(torch.isfinite(t).all()) for t in trace.as_dict().values()):
-            raise ValueError("the forward or backward pass gave inf or nan at this setting")
-        loss = trace.loss.item()
+    def model(self, values, history):
+        # With steps taken, the parameters are the run's last exact point (the sliders show it rounded).
+        stepped = len(history.points) > 1
+        w1, w2, b = history.points[-1][:3] if stepped else (values["w1"], values["w2"], values["b"])
+        x, y, lr = (values["x1"], values["x2"]), values["y"], values["lr"]
+        trace = _trace(x, (w1, w2), b, y)  # float64 on these ranges: |z| ≤ 36, every value finite
+        wanted, next_point = _next_step(x, (w1, w2), b, y, trace, lr)
         return NeuronExplorerState(
-            x=(v["x1"], v["x2"]),
-            w=(v["w1"], v["w2"]),
-            b=v["b"],
-            y=v["y"],
-            lr=v["lr"],
-            trace=trace,
-            autograd=_autograd_factors(x, w, b, y),
-            path=(*self._path, (v["w1"], v["w2"], loss)),
-        )
+            x=x, w=(w1, w2), b=b, y=y, lr=lr, trace=trace, autograd=_autograd_factors(x, (w1, w2), b, y),
+            path=(*history.points[:-1], (w1, w2, b, trace.loss.item())), stopped=history.stopped,
+            wanted=wanted, next_point=next_point,
+        )  # fmt: skip
 
     def step(self):
-        """One SGD step θ ← θ − lr·∂L/∂θ (``sgd_step``) from the current state; moves the w₁, w₂, b sliders."""
-        state = self.state
-        if state is None:
-            return
-        trace = state.trace
-        params = {
-            "w": torch.tensor(state.w, dtype=torch.float64),
-            "b": torch.tensor(state.b, dtype=torch.float64),
-        }
-        try:
-            new = sgd_step(params, {"w": trace.dL_dw, "b": trace.dL_db}, state.lr)
-        except ValueError as error:
-            self._set_message(f"⚠ {error}")
-            return
-        targets = {"w1": new["w"][0].item(), "w2": new["w"][1].item(), "b": new["b"].item()}
-        self._path = list(state.path)  # the current point becomes history
-        clipped = self._set_controls(targets)
-        labels = {"w1": "w₁", "w2": "w₂", "b": "b"}
-        self._note = "; ".join(
-            f"the step wanted {labels[name]} = {targets[name]:.3f}, beyond the slider range, so it stops at "
-            f"{self.controls[name].value:.0f}"
-            for name in clipped
-        )
-        self.update()
-
-    def reset(self):
-        """Back to the seed's numbers; the loss curve is cleared."""
-        self._path = []
-        self._note = ""
-        self._exact = {}
-        self._set_controls(DEFAULTS)
-        self.update()
+        """One SGD step θ ← θ − lr·∂L/∂θ: the run goes on to the state's ``next_point``; returns the state."""
+        wanted = self.state.wanted
+        stopped = self.set_values(wanted)  # the sliders show the point on their grid; the names clamped
+        points = (*self.history.points, self.state.next_point)
+        self.history = NeuronRun(points, stopped=tuple((name, wanted[name]) for name in stopped))
+        return self.update()
 
     # -- figure ---------------------------------------------------------------------------------------
 
     def _build_figure(self, figure):
+        self._surface_key = None
         with figure_style():
             # [left, bottom, width, height] in figure fractions: surface, its colour bar, the loss curve
             self._ax_surface = figure.add_axes((0.08, 0.16, 0.35, 0.66))
@@ -269,144 +180,106 @@ class NeuronExplorer(Explorer):
             # but set_data replaces it in place). It is animated: a change of x, b or y then costs one image
             # draw in the blit instead of a full redraw of the figure (~60 ms here).
             self._surface = ax.imshow(
-                np.zeros((GRID.size, GRID.size)),
-                extent=(*PARAM_RANGE, *PARAM_RANGE),
-                origin="lower",
-                cmap="cividis",
-                norm=BoundaryNorm(LOSS_LEVELS, 256),
-                interpolation="bilinear",
-                interpolation_stage="data",
-                aspect="auto",
-            )
+                np.zeros((GRID.size, GRID.size)), extent=(*PARAM_RANGE, *PARAM_RANGE), origin="lower",
+                cmap="cividis", norm=BoundaryNorm(LOSS_LEVELS, 256), interpolation="bilinear",
+                interpolation_stage="data", aspect="auto",
+            )  # fmt: skip
             figure.colorbar(self._surface, cax=self._ax_colorbar, ticks=[0, 0.5, 1])
             self._ax_colorbar.set_title("L", fontsize=8)
             (self._path_line,) = ax.plot([], [], "-", color=COLORS["sky"], lw=1.0, marker=".", ms=3)
-            self._arrow = ax.annotate(
-                "",
-                xy=(0, 0),
-                xytext=(0, 0),
-                annotation_clip=False,
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": COLORS["vermillion"],
-                    "lw": 1.5,
-                    "shrinkA": 0,
-                    "shrinkB": 0,
-                },
-            )
+            red = COLORS["vermillion"]
+            arrow = {"arrowstyle": "-|>", "color": red, "lw": 1.5, "shrinkA": 0, "shrinkB": 0}
+            self._arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0), annotation_clip=False, arrowprops=arrow)
             self._arrow.arrow_patch.set_clip_path(ax.patch)
-            (self._next,) = ax.plot([], [], "o", mfc="none", color=COLORS["vermillion"], ms=7, mew=1.5)
-            (self._point,) = ax.plot([], [], "o", color=COLORS["vermillion"], mec="white", ms=6)
-            arrow_handle = Line2D([], [], ls="none", marker="$→$", ms=12, color=COLORS["vermillion"])
+            (self._next,) = ax.plot([], [], "o", mfc="none", color=red, ms=7, mew=1.5)
+            (self._point,) = ax.plot([], [], "o", color=red, mec="white", ms=6)
+            arrow_handle = Line2D([], [], ls="none", marker="$→$", ms=12, color=red)
             # The legend sits above the axes: inside, the animated surface would be drawn over it.
             figure.legend(
                 [self._point, arrow_handle, self._next, self._path_line],
                 ["w", "direction of −∇L", "next step (lr)", "steps taken"],
-                loc="upper left",
-                bbox_to_anchor=(0.0, 1.0),
-                ncol=4,
-                fontsize=8,
-                handlelength=1.4,
-                columnspacing=1.2,
-            )
+                loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=8, handlelength=1.4, columnspacing=1.2,
+            )  # fmt: skip
 
             ax = self._ax_loss
-            ax.set_xlim(0, self._steps_shown)
+            ax.set_xlim(0, STEPS_SHOWN)
             ax.set_ylim(-0.02, 1.02)  # L = (ŷ − y)² with ŷ, y ∈ [0, 1] stays in [0, 1]
             ax.set_xlabel("step")
             ax.set_ylabel("L")
             ax.set_title("loss over the steps taken", fontsize=9)
             (self._loss_line,) = ax.plot([], [], "-o", color=COLORS["blue"], ms=3, lw=1.2)
-            (self._loss_now,) = ax.plot([], [], "o", color=COLORS["vermillion"], ms=5)
+            (self._loss_now,) = ax.plot([], [], "o", color=red, ms=5)
+            # the loss where the next Step lands, as the hollow circle on the left: an overshoot shows before it
+            (self._loss_next,) = ax.plot([], [], "o", mfc="none", color=red, ms=6, mew=1.2)
         self.animate(self._surface, self._path_line, self._arrow, self._next, self._point)
-        self.animate(self._loss_line, self._loss_now)
+        self.animate(self._loss_line, self._loss_now, self._loss_next)
 
-    def _update_surface(self, state):
-        """Recompute the loss surface only when what it depends on (x, b, y) changed, not when w moves."""
-        key = (*state.x, state.b, state.y)
+    def _draw(self, state):
+        key = (*state.x, state.b, state.y)  # what the surface depends on (not w): recomputed when it moves
         if key != self._surface_key:
             self._surface.set_data(neuron_loss_grid(state.x, state.b, state.y, GRID, GRID).numpy())
             self._surface_key = key
-
-    def _draw(self, state):
-        self._update_surface(state)
-        trace, (w1, w2) = state.trace, state.w
-        dL_dw = trace.dL_dw.tolist()
+        (w1, w2), dL_dw = state.w, state.trace.dL_dw.tolist()
         self._point.set_data([w1], [w2])
         norm = (dL_dw[0] ** 2 + dL_dw[1] ** 2) ** 0.5
         # −∇L's direction at a fixed length: at true scale it is often shorter than the marker (0.35 of 8 for
-        # the seed). Its size is in the read-out, and the hollow circle shows the actual next step.
+        # the source notebook's numbers). Its size is in the read-out, and the hollow circle shows the next step.
         self._arrow.set_visible(norm > 0)
         if norm > 0:
             self._arrow.xy = (w1 - ARROW_LENGTH * dL_dw[0] / norm, w2 - ARROW_LENGTH * dL_dw[1] / norm)
             self._arrow.set_position((w1, w2))
-        self._next.set_data([w1 - state.lr * dL_dw[0]], [w2 - state.lr * dL_dw[1]])
-        path = np.array(state.path)
+        self._next.set_data(state.next_point[:1], state.next_point[1:2])  # w − lr·∇L, inside the slider range
+        path = np.array(state.path)  # (steps + 1, 4): w₁, w₂, b, L
         self._path_line.set_data(path[:, 0], path[:, 1])
         steps = np.arange(len(path))
-        self._loss_line.set_data(steps, path[:, 2])
-        self._loss_now.set_data(steps[-1:], path[-1:, 2])
-        if len(path) - 1 > self._steps_shown:  # widen the step axis in jumps, not on every step
-            while len(path) - 1 > self._steps_shown:
-                self._steps_shown *= 2
-            self._ax_loss.set_xlim(0, self._steps_shown)
-            self.invalidate()
-        elif len(path) == 1 and self._steps_shown != 20:
-            self._steps_shown = 20
-            self._ax_loss.set_xlim(0, self._steps_shown)
-            self.invalidate()
+        self._loss_line.set_data(steps, path[:, 3])
+        self._loss_now.set_data(steps[-1:], path[-1:, 3])
+        self._loss_next.set_data([len(path)], [state.next_point[3]])
+        self.widen(self._ax_loss, len(path), STEPS_SHOWN)  # room for the next step too
+
+    # -- read-out and messages ------------------------------------------------------------------------
 
     def _readout(self, state):
         trace, auto = state.trace, state.autograd
-        cell = "padding:0 6px;text-align:right;font-family:monospace"
-
-        def row(label, hand, by_autograd=None):
-            right = "" if by_autograd is None else f"{by_autograd:.6f}"
-            return (
-                f"<tr><td>{label}</td><td style='{cell}'>{hand:.6f}</td><td style='{cell}'>{right}</td></tr>"
-            )
-
-        rows = [
-            # the exact parameters: after a Step the sliders show them rounded to their step
-            row("w₁", state.w[0]),
-            row("w₂", state.w[1]),
-            row("b", state.b),
-            row("z", trace.z.item()),
-            row("ŷ = σ(z)", trace.y_hat.item()),
-            row("L = (ŷ − y)²", trace.loss.item()),
-            row("∂L/∂ŷ", trace.dL_dyhat.item(), auto["dL_dyhat"].item()),
-            row("∂ŷ/∂z", trace.dyhat_dz.item(), auto["dyhat_dz"].item()),
-            row("∂L/∂z", trace.dL_dz.item(), auto["dL_dz"].item()),
-            row("∂L/∂w₁", trace.dL_dw[0].item(), auto["dL_dw"][0].item()),
-            row("∂L/∂w₂", trace.dL_dw[1].item(), auto["dL_dw"][1].item()),
-            row("∂L/∂b", trace.dL_db.item(), auto["dL_db"].item()),
-        ]
-        agree = all(
-            torch.allclose(getattr(trace, name), auto[name], rtol=1e-10, atol=1e-12)
-            for name in ("dL_dyhat", "dyhat_dz", "dL_dz", "dL_dw", "dL_db")
+        # the exact parameters first (after a Step the sliders show them rounded to their grid), then the
+        # forward values, then each gradient by hand and by autograd
+        rows = [("w₁", state.w[0]), ("w₂", state.w[1]), ("b", state.b), ("z", trace.z),
+                ("ŷ = σ(z)", trace.y_hat), ("L = (ŷ − y)²", trace.loss),
+                ("∂L/∂ŷ", trace.dL_dyhat, auto["dL_dyhat"]), ("∂ŷ/∂z", trace.dyhat_dz, auto["dyhat_dz"]),
+                ("∂L/∂z", trace.dL_dz, auto["dL_dz"]), ("∂L/∂w₁", trace.dL_dw[0], auto["dL_dw"][0]),
+                ("∂L/∂w₂", trace.dL_dw[1], auto["dL_dw"][1]), ("∂L/∂b", trace.dL_db, auto["dL_db"])]  # fmt: skip
+        cells = [(label, num(hand, DECIMALS), num(by_autograd[0], DECIMALS) if by_autograd else "")
+                 for label, hand, *by_autograd in rows]  # fmt: skip
+        tolerance = {"rtol": AGREE_RTOL, "atol": AGREE_ATOL}
+        agree = all(torch.allclose(getattr(trace, name), auto[name], **tolerance) for name in auto)
+        verdict = (
+            f"✓ hand = autograd (rtol {AGREE_RTOL:g}, float64)" if agree else "✗ hand and autograd differ"
         )
-        verdict = "✓ hand = autograd (rtol 1e-10, float64)" if agree else "✗ hand and autograd differ"
-        head = f"<tr><th></th><th style='{cell}'>hand</th><th style='{cell}'>autograd</th></tr>"
-        return f"<table style='font-size:12px'>{head}{''.join(rows)}</table><div>{verdict}</div>"
+        return lines(table(cells, head=("", "hand", "autograd")), verdict)
 
-    def _check(self, state):
-        notes = [self._note] if self._note else []
+    def _warnings(self, state):
+        notes = [
+            f"the step wanted {LABELS[name]} = {num(wanted, 3)}, beyond the slider range, so it stops at "
+            f"{num(self.specs[name].snap(wanted), 0)}"
+            for name, wanted in state.stopped
+        ]
         losses = state.losses
         if len(losses) >= 2 and losses[-1] > losses[-2]:
             notes.append(
-                f"the loss went up on the last step ({losses[-2]:.4f} → {losses[-1]:.4f}): "
+                f"the loss went up on the last step ({num(losses[-2])} → {num(losses[-1])}): "
                 f"lr = {state.lr:.3g} overshoots"
             )
         slope = state.trace.dyhat_dz.item()
         if slope < SATURATED:
             notes.append(
-                f"σ′(z) = {slope:.1e} at z = {state.trace.z.item():.2f}: the neuron is saturated, so every "
-                "gradient is tiny and a step barely moves"
+                f"σ′(z) = {sci(slope, 2)} at z = {num(state.trace.z.item(), 2)} (below {SATURATED:g}): the neuron "
+                "is saturated, so every gradient is tiny and a step barely moves"
             )
         params = {"w₁": state.w[0], "w₂": state.w[1], "b": state.b}
         at_bound = [label for label, value in params.items() if value in PARAM_RANGE]
-        if at_bound and not self._note:
+        if at_bound and not state.stopped:
             notes.append(
-                f"{', '.join(at_bound)} at the edge of the slider range ({PARAM_RANGE[0]:g} … {PARAM_RANGE[1]:g})"
+                f"{', '.join(at_bound)} at the edge of the slider range ({num(PARAM_RANGE[0], 0)} … "
+                f"{num(PARAM_RANGE[1], 0)})"
             )
-        return " · ".join(notes)
+        return notes
