@@ -8,7 +8,6 @@ tensor (``.x``) and lets torch do the accumulating; the read-out puts x.grad bes
 import math
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 import torch
 
@@ -61,19 +60,6 @@ EXPRESSIONS = {
 
 
 @dataclass(frozen=True)
-class _ExpressionChoice(Choice):
-    """The expression dropdown: it shows each expression's label, its value is the key of ``EXPRESSIONS``.
-
-    (The base's ``Choice`` shows the option values themselves.)
-    """
-
-    def build(self):
-        options = [(EXPRESSIONS[key].label, key) for key in self.options]
-        layout = widgets.Layout(width=self.width)
-        return widgets.Dropdown(options=options, value=self.default, description=self.label, layout=layout)
-
-
-@dataclass(frozen=True)
 class BackwardHistory:
     """The run: the one leaf x (float64, requires_grad; torch accumulates into its ``.grad``) and x.grad after
     each ``backward()`` since the last ``zero_()``."""
@@ -121,7 +107,13 @@ class AutogradExplorer(Explorer):
     figsize = (7.2, 2.9)
     readout_width = "300px"
     controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
-        "expression": _ExpressionChoice("expression", tuple(EXPRESSIONS), "chain", width="230px"),
+        "expression": Choice(
+            "expression",
+            tuple(EXPRESSIONS),
+            "chain",
+            width="230px",
+            labels=tuple(e.label for e in EXPRESSIONS.values()),
+        ),
         "x": Slider("x", -2.5, 2.5, 0.1, 2.0, fmt=".1f"),
         "backward": Button("backward()", "backward", primary=True, width="110px"),
         "zero": Button("zero_()", "zero_grad", width="90px"),
@@ -227,11 +219,9 @@ class AutogradExplorer(Explorer):
         else:
             self._grad_line.set_data(range(state.n_backward + 1), (0.0, *state.history))
         # x.grad outgrows the axes: widen them (a full redraw, only on the press that needs it); x.grad may be
-        # negative, so the grad axis stays symmetric about 0 (the base widens the top: mirror it)
+        # negative, so the grad axis stays symmetric about 0
         needed = max([abs(state.derivative), *map(abs, state.history)]) / HEADROOM
-        if self.widen(self._ax_g, needed, self._base_limits[state.expression], axis="y"):
-            top = self._ax_g.get_ylim()[1]
-            self._ax_g.set_ylim(-top, top)
+        self.widen(self._ax_g, needed, self._base_limits[state.expression], axis="y", symmetric=True)
         self.widen(self._ax_g, state.n_backward + 1.3, CALLS_SHOWN + 0.3)
 
     def render(self):

@@ -117,6 +117,7 @@ class CircuitExplorer(Explorer):
 
     figsize = (9.45, 3.6)
     readout_width = "100%"
+    readout_below = True  # the graph is wide: the gate table goes below it rather than beside it
     controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
         "x0": _slider("x₀", X_RANGE, 1.0),
         "x1": _slider("x₁", X_RANGE, 2.0),
@@ -129,9 +130,6 @@ class CircuitExplorer(Explorer):
     def __init__(self, x=(1.0, 2.0), w=(0.5, -0.3), b=0.1):
         (x0, x1), (w0, w1) = _pair(x, "x"), _pair(w, "w")
         super().__init__(x0=x0, x1=x1, w0=w0, w1=w1, b=b)
-        # the graph is wide: the gate table goes below it rather than beside it
-        figure_row = next(box for box in self.widget.children if self.image in getattr(box, "children", ()))
-        figure_row.layout.flex_flow = "row wrap"
 
     def model(self, values, history):
         x, w, b = (values["x0"], values["x1"]), (values["w0"], values["w1"]), values["b"]

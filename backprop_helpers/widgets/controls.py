@@ -94,17 +94,20 @@ class Slider:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a few named options (a dropdown)."""
+    """One of a few options (a dropdown); ``labels``, if given, is what the dropdown shows for each option."""
 
     label: str
     options: tuple
     default: object
     effect: str = "update"
     width: str = "170px"
+    labels: tuple = ()
 
     def __post_init__(self):
         if self.effect not in EFFECTS:
             raise ValueError(f"choice {self.label!r}: effect must be one of {EFFECTS}")
+        if self.labels and len(self.labels) != len(self.options):
+            raise ValueError(f"choice {self.label!r}: one label per option")
         self.check(self.default, "default")
 
     def snap(self, value):
@@ -122,7 +125,8 @@ class Choice:
         return replace(self, default=self.check(value, name))
 
     def build(self):
-        return widgets.Dropdown(options=list(self.options), value=self.default, description=self.label,
+        options = list(zip(self.labels, self.options, strict=True)) if self.labels else list(self.options)
+        return widgets.Dropdown(options=options, value=self.default, description=self.label,
                                 style={"description_width": "initial"}, layout=widgets.Layout(width=self.width))  # fmt: skip
 
 

@@ -57,6 +57,7 @@ class Explorer:
     readout_width = "260px"
     controls_spec: ClassVar[dict] = {}
     layout: ClassVar[tuple] = ()  # rows of control names; empty: one wrapping row in declaration order
+    readout_below = False  # True: the read-out goes under the figure (a wide figure), not beside it
 
     instances: ClassVar[weakref.WeakSet] = weakref.WeakSet()
 
@@ -84,7 +85,12 @@ class Explorer:
         self._message = widgets.HTML()
         self._message.add_class("bp-message")
         # align_items: without it the row stretches the image to the read-out's height (a distorted plot)
-        figure_row = widgets.HBox([self.image, self.readout], layout=widgets.Layout(align_items="flex-start"))
+        figure_row = widgets.HBox(
+            [self.image, self.readout],
+            layout=widgets.Layout(
+                align_items="flex-start", flex_flow="row wrap" if self.readout_below else "row"
+            ),
+        )
         self.widget = widgets.VBox([widgets.HTML(CSS), self._controls_box(), figure_row, self._message])
         self.widget.add_class("bp-explorer")
         self.update()
@@ -226,16 +232,17 @@ class Explorer:
         """Forget the cached background: call after changing anything static (axis limits, a contour)."""
         self._background = None
 
-    def widen(self, ax, needed, minimum, axis="x"):
-        """Fit ``needed`` on the axis from 0: the limit doubles from ``minimum`` until it fits, and returns to
-        ``minimum`` when that is enough again; jumps, not every tick, since a new limit is a full redraw."""
+    def widen(self, ax, needed, minimum, axis="x", symmetric=False):
+        """Fit ``needed`` on the axis: the upper limit doubles from ``minimum`` until it fits, and returns to
+        ``minimum`` when that is enough again; jumps, not every tick, since a new limit is a full redraw.
+        ``symmetric``: the axis runs from −limit to limit (a gradient that may be negative)."""
         low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
         target = minimum
         while target < needed:
             target *= 2
         if target == high:
             return False
-        (ax.set_xlim if axis == "x" else ax.set_ylim)(low, target)
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(-target if symmetric else low, target)
         self.invalidate()
         return True
 
