@@ -21,7 +21,7 @@ from backprop_helpers.data import xor_data
 from backprop_helpers.descent import DescentRun, critical_learning_rates, gradient_descent_path
 from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
 from backprop_helpers.mlp import MLPRun, init_mlp, mlp_backward, mlp_forward, train_mlp
-from backprop_helpers.neuron import NeuronTrace, neuron_backward, sgd_step
+from backprop_helpers.neuron import NeuronTrace, neuron_autograd, neuron_backward, sgd_step
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "NeuronTrace",
     "CircuitTrace",
     "neuron_backward",
+    "neuron_autograd",
     "sigmoid_circuit",
     "circuit_autograd",
     "FLOAT32_EXP_LIMIT",

@@ -20,7 +20,7 @@ from backprop_helpers._inputs import (
 from backprop_helpers.activations import _sigmoid, _sigmoid_grad_from_output
 from backprop_helpers.losses import _bce_grad_terms, _bce_terms, _squared_error, _squared_error_grad
 
-__all__ = ["NeuronTrace", "neuron_backward", "sgd_step"]
+__all__ = ["NeuronTrace", "neuron_backward", "neuron_autograd", "sgd_step"]
 
 
 def _identity(z):
@@ -120,6 +120,28 @@ def _neuron_backward(x, w, b, y, activation, loss):
         dL_db=dL_dz,  # ∂z/∂b = 1
         dL_dx=dL_dz * w,  # ∂z/∂xᵢ = wᵢ
     )
+
+
+def neuron_autograd(x, w, b, y):
+    """The chain-rule factors of ŷ = σ(w·x + b), L = (ŷ − y)² by torch.autograd (through ``torch.sigmoid``, not
+    the hand formula), in the inputs' dtype (pass float64 for a check): the reference that notebook 01's
+    explorer shows beside ``neuron_backward``.
+
+    Returns
+    -------
+    dict with ``dL_dyhat``, ``dyhat_dz``, ``dL_dz``, ``dL_dw``, ``dL_db`` (the ``NeuronTrace`` names)
+    """
+    x, w, b = (t.detach() for t in check_linear_inputs(x, w, b))
+    y = as_float_tensor(y, "y").detach()
+    if y.numel() != 1:
+        raise ValueError(f"y must be a single target (one element); got shape {tuple(y.shape)}")
+    w, b = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    z = (w * x).sum() + b
+    y_hat = torch.sigmoid(z)
+    loss = ((y_hat - y.reshape(b.shape)) ** 2).sum()
+    (dyhat_dz,) = torch.autograd.grad(y_hat.sum(), z, retain_graph=True)
+    dL_dyhat, dL_dz, dL_dw, dL_db = torch.autograd.grad(loss, (y_hat, z, w, b))
+    return {"dL_dyhat": dL_dyhat, "dyhat_dz": dyhat_dz, "dL_dz": dL_dz, "dL_dw": dL_dw, "dL_db": dL_db}
 
 
 def sgd_step(params, grads, lr):

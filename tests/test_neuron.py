@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from backprop_helpers import NeuronTrace, neuron_backward, numerical_grad, sgd_step
+from backprop_helpers import NeuronTrace, neuron_autograd, neuron_backward, numerical_grad, sgd_step
 
 FAST = settings(max_examples=60, deadline=None)
 AUTOGRAD_TOL = {"atol": 1e-12, "rtol": 1e-9}
@@ -287,3 +287,30 @@ def test_neuron_functions_do_not_mutate_inputs(activation, loss):
         assert torch.equal(value.detach(), before[name]), name
         assert value.grad is None, name
     assert y.shape == ()  # y was reshaped to b's shape inside, not in place
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# neuron_autograd: the explorer's reference, autograd through torch.sigmoid
+
+
+def test_neuron_autograd_matches_the_hand_trace_and_a_finite_difference():
+    x = torch.tensor([0.5, 3.0], dtype=torch.float64)
+    w = torch.tensor([0.5, -1.2], dtype=torch.float64)
+    b, y = torch.tensor(0.7, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64)
+    auto = neuron_autograd(x, w, b, y)
+    hand = neuron_backward(x, w, b, y)
+    for name, value in auto.items():
+        assert value.dtype == torch.float64
+        assert torch.allclose(value, getattr(hand, name), rtol=1e-12, atol=1e-15), name
+    numeric = numerical_grad(
+        lambda p: (torch.sigmoid((p["w"] * x).sum() + p["b"]) - y) ** 2, {"w": w, "b": b}
+    )
+    assert torch.allclose(auto["dL_dw"], numeric["w"], rtol=1e-6, atol=1e-9)
+    assert w.grad is None and not w.requires_grad  # the inputs are left alone
+
+
+def test_neuron_autograd_rejects_bad_input_by_name():
+    with pytest.raises(ValueError, match=r"^y must be a single target"):
+        neuron_autograd([1.0], [1.0], 0.0, [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"^x and w must have the same shape"):
+        neuron_autograd([1.0, 2.0], [1.0], 0.0, 1.0)

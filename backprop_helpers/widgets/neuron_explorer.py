@@ -12,7 +12,7 @@ import torch
 from matplotlib.colors import BoundaryNorm
 from matplotlib.lines import Line2D
 
-from backprop_helpers.neuron import NeuronTrace, neuron_backward, sgd_step
+from backprop_helpers.neuron import NeuronTrace, neuron_autograd, neuron_backward, sgd_step
 from backprop_helpers.plotting.neuron_plots import LOSS_LEVELS, neuron_loss_grid
 from backprop_helpers.plotting.style import COLORS, figure_style
 from backprop_helpers.widgets.controls import Button, Slider
@@ -89,17 +89,6 @@ def _next_step(x, w, b, y, trace, lr):
     return wanted, (w1, w2, b, _trace(x, (w1, w2), b, y).loss.item())
 
 
-def _autograd_factors(x, w, b, y):
-    """The chain-rule factors by torch.autograd, through torch.sigmoid (not the hand formula)."""
-    w, b = (torch.tensor(v, dtype=F64, requires_grad=True) for v in (w, b))
-    z = (w * torch.tensor(x, dtype=F64)).sum() + b
-    y_hat = torch.sigmoid(z)
-    loss = (y_hat - y) ** 2
-    (dyhat_dz,) = torch.autograd.grad(y_hat, z, retain_graph=True)
-    dL_dyhat, dL_dz, dL_dw, dL_db = torch.autograd.grad(loss, (y_hat, z, w, b))
-    return {"dL_dyhat": dL_dyhat, "dyhat_dz": dyhat_dz, "dL_dz": dL_dz, "dL_dw": dL_dw, "dL_db": dL_db}
-
-
 def _slider(name, label, bounds, step, fmt):
     return Slider(label, *bounds, step, DEFAULTS[name], fmt=fmt, effect="restart")
 
@@ -147,8 +136,9 @@ class NeuronExplorer(Explorer):
         x, y, lr = (values["x1"], values["x2"]), values["y"], values["lr"]
         trace = _trace(x, (w1, w2), b, y)  # float64 on these ranges: |z| ≤ 36, every value finite
         wanted, next_point = _next_step(x, (w1, w2), b, y, trace, lr)
+        autograd = neuron_autograd(*(torch.tensor(v, dtype=F64) for v in (x, (w1, w2), b, y)))
         return NeuronExplorerState(
-            x=x, w=(w1, w2), b=b, y=y, lr=lr, trace=trace, autograd=_autograd_factors(x, (w1, w2), b, y),
+            x=x, w=(w1, w2), b=b, y=y, lr=lr, trace=trace, autograd=autograd,
             path=(*history.points[:-1], (w1, w2, b, trace.loss.item())), stopped=history.stopped,
             wanted=wanted, next_point=next_point,
         )  # fmt: skip
