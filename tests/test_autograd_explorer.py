@@ -11,7 +11,7 @@ from backprop_helpers.widgets.autograd_explorer import EXPRESSIONS, AutogradStat
 
 
 def autograd_derivative(key, x):
-    """dz/dx by torch.autograd on a fresh float64 leaf: the reference for the explorer's numbers."""
+    """dv/dx by torch.autograd on a fresh float64 leaf: the reference for the explorer's numbers."""
     leaf = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     (grad,) = torch.autograd.grad(EXPRESSIONS[key].forward(leaf), leaf)
     return grad.item()
@@ -25,7 +25,7 @@ def explorer():
 def test_defaults_are_the_source_notebooks_chain(explorer):
     state = explorer.state
     assert isinstance(state, AutogradState)
-    # z = 2y + y², y = x² at x = 2: y = 4, z = 8 + 16 = 24; dz/dx = (2 + 2·4)·(2·2) = 10·4 = 40
+    # v = 2u + u², u = x² at x = 2: u = 4, v = 8 + 16 = 24; dv/dx = (2 + 2·4)·(2·2) = 10·4 = 40
     assert (state.expression, state.x, state.value, state.derivative) == ("chain", 2.0, 24.0, 40.0)
     assert state.grad is None and state.n_backward == 0 and state.history == ()
     assert explorer.x.grad is None and explorer.x.is_leaf
@@ -46,7 +46,7 @@ def test_hand_derivative_matches_autograd_and_finite_differences(key, x):
 def test_backward_button_accumulates(explorer):
     explorer.controls["backward"].click()
     assert explorer.state.grad == pytest.approx(40.0) and explorer.state.n_backward == 1
-    assert explorer.message == ""  # one call at this x: x.grad is dz/dx
+    assert explorer.message == ""  # one call at this x: x.grad is dv/dx
     explorer.controls["backward"].click()
     explorer.controls["backward"].click()
     assert explorer.state.grad == pytest.approx(120.0)
@@ -60,7 +60,7 @@ def test_moving_x_does_not_reset_grad(explorer):
     explorer.backward()
     explorer.controls["x"].value = 1.0
     state = explorer.state
-    # at x = 1: z = 2 + 1 = 3, dz/dx = (2 + 2)·2 = 8, but x.grad still holds the 40 from x = 2
+    # at x = 1: v = 2 + 1 = 3, dv/dx = (2 + 2)·2 = 8, but x.grad still holds the 40 from x = 2
     assert (state.value, state.derivative, state.grad, state.n_backward) == (3.0, 8.0, 40.0, 1)
     assert "moving x" in explorer.message
     explorer.backward()
@@ -108,7 +108,7 @@ def test_expression_change_keeps_grad(explorer):
     explorer.backward()  # 40 from the chain at x = 2
     explorer.controls["expression"].value = "square"
     assert explorer.state.grad == pytest.approx(40.0)
-    explorer.backward()  # + dy/dx = 2·2 = 4
+    explorer.backward()  # + du/dx = 2·2 = 4
     assert explorer.state.grad == pytest.approx(44.0)
 
 
@@ -132,7 +132,7 @@ def test_artists_follow_the_state(explorer):
     xs, ys = explorer._point.get_data()
     assert (list(xs), list(ys)) == ([1.0], [3.0])
     tx, ty = explorer._tangent.get_data()
-    assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(8.0)  # the tangent's slope is dz/dx
+    assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(8.0)  # the tangent's slope is dv/dx
     assert list(explorer._grad_line.get_ydata()) == pytest.approx([0.0, 8.0, 16.0])
 
 

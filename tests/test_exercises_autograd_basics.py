@@ -27,8 +27,8 @@ def accumulated_by_autograd():
 
 def chain_by_autograd():
     x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    y = 3 * x - 1
-    (y**2 + y).backward()  # y = 2: (2y + 1)·3 = 5·3 = 15
+    u = 3 * x - 1
+    (u**2 + u).backward()  # u = 2: (2u + 1)·3 = 5·3 = 15
     return x.grad.item()
 
 
@@ -115,13 +115,13 @@ def test_every_catalogued_mistake_gets_its_own_hint_without_the_answer(exercise,
 MISTAKES = [
     (check_accumulated_grad, 12.0, "one backward() call"),  # forgot the accumulation
     (check_accumulated_grad, 24.0, "two calls"),
-    (check_accumulated_grad, 8.0, "value of y"),
+    (check_accumulated_grad, 8.0, "value of u"),
     (check_accumulated_grad, 0.0, "zero_()"),
-    (check_chain_grad, 5.0, "dz/dy alone"),  # forgot the chain factor dy/dx
-    (check_chain_grad, 3.0, "dy/dx alone"),
+    (check_chain_grad, 5.0, "dv/du alone"),  # forgot the chain factor du/dx
+    (check_chain_grad, 3.0, "du/dx alone"),
     (check_chain_grad, 8.0, "multiplies"),
     (check_chain_grad, 9.0, "not at x"),
-    (check_chain_grad, 6.0, "value of z"),
+    (check_chain_grad, 6.0, "value of v"),
     (check_fork_grad, 6.0, "'+ a'"),  # forgot one path of the fork
     (check_fork_grad, 4.0, "uses a twice"),
     (check_fork_grad, 3.0, "three times"),
@@ -168,7 +168,7 @@ def test_no_answer_yet_and_non_numbers(check):
 
 
 def test_no_explorer_expression_is_an_exercises_function():
-    # per backward() call at the exercise's point: y = x³ at 2 adds 12; z = y² + y, y = 3x − 1 at 1 gives 15
+    # per backward() call at the exercise's point: u = x³ at 2 adds 12; v = u² + u, u = 3x − 1 at 1 gives 15
     explorer = AutogradExplorer()
     lo, hi = explorer.controls["x"].min, explorer.controls["x"].max
     for expression in EXPRESSIONS.values():

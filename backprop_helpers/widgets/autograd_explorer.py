@@ -1,8 +1,10 @@
 """Explorer of notebook 02: a leaf x, one expression, and the buttons ``backward()`` and ``zero_()``.
 
-The lesson is that ``x.grad`` *accumulates*: every ``backward()`` adds dz/dx (at the x of that call) to it,
+The lesson is that ``x.grad`` *accumulates*: every ``backward()`` adds dv/dx (at the x of that call) to it,
 moving x does not reset it, and only ``zero_()`` does. So the explorer's run history holds one real leaf
-tensor (``.x``) and lets torch do the accumulating; the read-out puts x.grad beside the analytic dz/dx.
+tensor (``.x``) and lets torch do the accumulating; the read-out puts x.grad beside the analytic dv/dx.
+The letters are notebook 02's: u = x² and v for the results (the source notebook's y and z; in notebook 02,
+y and z are the BCE neuron's target and pre-activation).
 """
 
 import math
@@ -18,7 +20,7 @@ from backprop_helpers.widgets.readout import escape, lines, num, table
 
 __all__ = ["AutogradExplorer", "AutogradState", "BackwardHistory", "EXPRESSIONS"]
 
-GRAD_RTOL, GRAD_ATOL = 1e-9, 1e-12  # x.grad "is" dz/dx here: float64 sums of a few terms agree far closer
+GRAD_RTOL, GRAD_ATOL = 1e-9, 1e-12  # x.grad "is" dv/dx here: float64 sums of a few terms agree far closer
 TANGENT_HALF_WIDTH = 0.6  # the dashed tangent spans x ± this
 CALLS_SHOWN = 6  # the right-hand axes show this many backward() calls before they widen
 HEADROOM = 0.95  # the grad axes widen when x.grad passes this fraction of their limit
@@ -30,31 +32,31 @@ class _Expression:
     written out by hand (what x.grad is checked against)."""
 
     label: str  # shown in the dropdown
-    output: str  # the name of the result, "y" or "z"
+    output: str  # the name of the result, "u" or "v"
     forward: object  # tensor -> tensor
     derivative: object  # float -> float
     derivative_text: str
 
 
 def _chain(x):
-    y = x**2
-    return 2 * y + y**2
+    u = x**2
+    return 2 * u + u**2
 
 
 EXPRESSIONS = {
-    # The source notebook's function 2: dz/dx = dz/dy·dy/dx = (2 + 2y)·2x with y = x².
+    # The source notebook's function 2 (its z = 2y + y²): dv/dx = dv/du·du/dx = (2 + 2u)·2x with u = x².
     "chain": _Expression(
-        "z = 2y + y², y = x²", "z", _chain, lambda x: (2 + 2 * x**2) * 2 * x, "dz/dx = (2 + 2y)·2x"
+        "v = 2u + u², u = x²", "v", _chain, lambda x: (2 + 2 * x**2) * 2 * x, "dv/dx = (2 + 2u)·2x"
     ),
-    # The source notebook's function 1: dy/dx = 2x.
-    "square": _Expression("y = x²", "y", lambda x: x**2, lambda x: 2 * x, "dy/dx = 2x"),
-    # The source notebook's commented-out alternative z = sin(y): dz/dx = cos(y)·2x.
+    # The source notebook's function 1 (its y = x²): du/dx = 2x.
+    "square": _Expression("u = x²", "u", lambda x: x**2, lambda x: 2 * x, "du/dx = 2x"),
+    # The source notebook's commented-out alternative (its z = sin(y)): dv/dx = cos(u)·2x.
     "sin": _Expression(
-        "z = sin(y), y = x²",
-        "z",
+        "v = sin(u), u = x²",
+        "v",
         lambda x: torch.sin(x**2),
         lambda x: math.cos(x**2) * 2 * x,
-        "dz/dx = cos(y)·2x",
+        "dv/dx = cos(u)·2x",
     ),
 }
 
@@ -98,7 +100,7 @@ class AutogradExplorer(Explorer):
     x : float
         Starting value of the slider (the source notebook's x = 2), in [−2.5, 2.5] on its 0.1 grid.
     expression : {"chain", "square", "sin"}
-        z = 2y + y² with y = x² (the source notebook's), y = x², or z = sin(x²).
+        v = 2u + u² with u = x² (the source notebook's), u = x², or v = sin(x²).
 
     ``.x`` is the leaf tensor (float64, requires_grad); ``.backward()``, ``.zero_grad()`` and ``.reset()``
     are what the buttons call, and return the state.
@@ -148,7 +150,7 @@ class AutogradExplorer(Explorer):
                              len(history.grads), history.grads)  # fmt: skip
 
     def backward(self):
-        """Build the expression from the leaf at the slider's x and call ``backward()``: x.grad += dz/dx."""
+        """Build the expression from the leaf at the slider's x and call ``backward()``: x.grad += dv/dx."""
         values, leaf = self.values(), self.history.leaf
         with torch.no_grad():
             leaf.fill_(values["x"])  # move the leaf; its .grad is left as it is
@@ -171,7 +173,7 @@ class AutogradExplorer(Explorer):
             self._ax_f, self._ax_g = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1]})
             figure.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.9, wspace=0.3)
             self._grid = np.linspace(self.specs["x"].low, self.specs["x"].high, 201)
-            # dz/dx over the whole slider range: the dashed one-call line always fits at the smallest limit
+            # dv/dx over the whole slider range: the dashed one-call line always fits at the smallest limit
             self._base_limits = {key: 1.1 * max(abs(e.derivative(float(v))) for v in self._grid)
                                  for key, e in EXPRESSIONS.items()}  # fmt: skip
             (self._curve,) = self._ax_f.plot([], [], color=COLORS["blue"], lw=1.6)
