@@ -39,19 +39,19 @@ def expected_db2():
 
 
 def expected_output_weight():
-    """c with h₁ + c·h₂ = XOR, from nn.Linear + ReLU and numpy least squares over all four points."""
+    """c with a₁ + c·a₂ = XOR, from nn.Linear + ReLU and numpy least squares over all four points."""
     layer = nn.Linear(2, 2, dtype=torch.float64)
     with torch.no_grad():
         layer.weight.copy_(torch.tensor(RELU_XOR_PROBLEM["W1"]))
         layer.bias.copy_(torch.tensor(RELU_XOR_PROBLEM["b1"]))
-        H = torch.relu(
+        A1 = torch.relu(
             layer(torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64))
         )
-    H = H.numpy()
+    A1 = A1.numpy()
     y = np.array([0.0, 1.0, 1.0, 0.0])
-    # by hand: h₁ = x₁ + x₂ = (0, 1, 1, 2), h₂ = relu(x₁ + x₂ − 1) = (0, 0, 0, 1); at (1, 1): 2 + c·1 = 0, c = −2
-    c, *_ = np.linalg.lstsq(H[:, 1:], y - H[:, 0], rcond=None)
-    assert np.allclose(H[:, 0] + c[0] * H[:, 1], y)  # the fit is exact: this hidden layer makes XOR linear
+    # by hand: a₁ = x₁ + x₂ = (0, 1, 1, 2), a₂ = relu(x₁ + x₂ − 1) = (0, 0, 0, 1); at (1, 1): 2 + c·1 = 0, c = −2
+    c, *_ = np.linalg.lstsq(A1[:, 1:], y - A1[:, 0], rcond=None)
+    assert np.allclose(A1[:, 0] + c[0] * A1[:, 1], y)  # the fit is exact: this hidden layer makes XOR linear
     return float(c[0])
 
 
@@ -276,11 +276,11 @@ def _reveals_answer(message):
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        (-1, "if h₁ were 1"),  # h₁ taken as an OR unit, 1 at (1, 1)
+        (-1, "if a₁ were 1"),  # a₁ taken as an OR unit, 1 at (1, 1)
         (0, "with c = 0"),
         (2, "a positive c"),  # sign flipped
         (1, "a positive c"),
-        (-0.5, "upside down"),  # c = h₂/(y − h₁)
+        (-0.5, "upside down"),  # c = a₂/(y − a₁)
         (-3, "too large"),
         (-1.5, "too small"),
     ],

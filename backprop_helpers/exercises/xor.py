@@ -34,8 +34,8 @@ __all__ = [
 SHAPE_PROBLEM = {"n_samples": 4, "n_in": 2, "n_hidden": 3, "n_out": 1}
 # Exercise 2: the output layer on a batch of three samples, MSE (mean over the batch): ∂L/∂b2 from ŷ and y.
 DB2_PROBLEM = {"y_hat": (0.8, 0.3, 0.6), "y": (1.0, 0.0, 1.0)}
-# Exercise 3: two ReLU hidden units with outputs h = (h₁, h₂) = relu(W1 x + b1), both on x₁ + x₂, then a
-# linear output ŷ = h₁ + c·h₂: which c gives XOR at all four points?
+# Exercise 3: two ReLU hidden units with outputs (a₁, a₂) = relu(W1 x + b1) (over the four points, the columns
+# of A1), both on x₁ + x₂, then a linear output ŷ = a₁ + c·a₂: which c gives XOR at all four points?
 RELU_XOR_PROBLEM = {"W1": ((1.0, 1.0), (1.0, 1.0)), "b1": (0.0, -1.0)}
 
 
@@ -107,20 +107,20 @@ def check_db2(answer):
 
 
 def _relu_hidden_layer():
-    """The hidden layer of ``RELU_XOR_PROBLEM`` on the four XOR points: H (4, 2) and the targets y (4,)."""
+    """The hidden layer of ``RELU_XOR_PROBLEM`` on the four XOR points: A1 (4, 2) and the targets y (4,)."""
     X, y = xor_data(torch.float64)
     W1 = torch.tensor(RELU_XOR_PROBLEM["W1"], dtype=torch.float64)  # (2, 2), nn.Linear convention
     b1 = torch.tensor(RELU_XOR_PROBLEM["b1"], dtype=torch.float64)  # (2,)
-    H = torch.relu(X @ W1.T + b1)  # (4, 2) @ (2, 2) -> (4, 2): columns h₁, h₂
-    return H, y.flatten()
+    A1 = torch.relu(X @ W1.T + b1)  # (4, 2) @ (2, 2) -> (4, 2): columns a₁, a₂
+    return A1, y.flatten()
 
 
 _OUTPUT_WEIGHT_ADVICE = (
-    "c is not a chain-rule product but the solution of a small linear system: tabulate h₁ and h₂ at the four "
-    "points, then solve h₁ + c·h₂ = y at the points where h₂ is not 0."
+    "c is not a chain-rule product but the solution of a small linear system: tabulate a₁ and a₂ at the four "
+    "points, then solve a₁ + c·a₂ = y at the points where a₂ is not 0."
 )
 _POSITIVE_OUTPUT_WEIGHT_HINT = (
-    "a positive c adds to h₁ where the second unit is on, at (1, 1), and the target there is 0: the second "
+    "a positive c adds to a₁ where the second unit is on, at (1, 1), and the target there is 0: the second "
     "unit must pull the output down."
 )
 
@@ -128,36 +128,36 @@ _POSITIVE_OUTPUT_WEIGHT_HINT = (
 def _output_weight_catalogue():
     """Exercise 3's expected c and the values that common mistakes give, each with its hint (a positive c,
     a whole family of mistakes, is caught before these: ``_POSITIVE_OUTPUT_WEIGHT_HINT``)."""
-    H, y = _relu_hidden_layer()
-    h1, h2 = H[:, 0], H[:, 1]
-    expected = (h2 @ (y - h1) / (h2 @ h2)).item()  # least squares for the one unknown c
-    if not torch.allclose(h1 + expected * h2, y, rtol=0, atol=1e-12):
+    A1, y = _relu_hidden_layer()
+    a1, a2 = A1[:, 0], A1[:, 1]
+    expected = (a2 @ (y - a1) / (a2 @ a2)).item()  # least squares for the one unknown c
+    if not torch.allclose(a1 + expected * a2, y, rtol=0, atol=1e-12):
         raise AssertionError("RELU_XOR_PROBLEM has no output weight that reproduces XOR exactly")
-    k = int(torch.argmax(h2))  # the point where the second unit is on
+    k = int(torch.argmax(a2))  # the point where the second unit is on
     mistakes = [
         (
-            (y[k] - 1) / h2[k],  # as if h₁ were 1 there, like an OR unit
-            "that would be right if h₁ were 1 at (1, 1). But h₁ = relu(x₁ + x₂) adds both inputs: "
-            "tabulate h₁ and h₂ at the four points first.",
+            (y[k] - 1) / a2[k],  # as if a₁ were 1 there, like an OR unit
+            "that would be right if a₁ were 1 at (1, 1). But a₁ = relu(x₁ + x₂) adds both inputs: "
+            "tabulate a₁ and a₂ at the four points first.",
         ),
         (
             0.0,
-            "with c = 0 the output is h₁ alone, which equals XOR at three points but not at (1, 1). "
+            "with c = 0 the output is a₁ alone, which equals XOR at three points but not at (1, 1). "
             "The second unit, on only at (1, 1), is there to cancel that excess.",
         ),
         (
-            h2[k] / (y[k] - h1[k]),  # c = (y − h₁)/h₂ inverted
-            "the ratio is upside down: solve h₁ + c·h₂ = y for c at (1, 1).",
+            a2[k] / (y[k] - a1[k]),  # c = (y − a₁)/a₂ inverted
+            "the ratio is upside down: solve a₁ + c·a₂ = y for c at (1, 1).",
         ),
     ]
     return expected, [(float(value), hint) for value, hint in mistakes]
 
 
 def check_xor_output_weight(answer):
-    """Exercise 3: the output weight c that makes ŷ = h₁ + c·h₂ equal XOR at all four points, for the ReLU
+    """Exercise 3: the output weight c that makes ŷ = a₁ + c·a₂ equal XOR at all four points, for the ReLU
     hidden layer of ``RELU_XOR_PROBLEM`` (one number).
 
-    Only the points where h₂ ≠ 0 constrain c; the expected value solves y − h₁ = c·h₂ there by least
+    Only the points where a₂ ≠ 0 constrain c; the expected value solves y − a₁ = c·a₂ there by least
     squares, and is checked to fit all four points exactly.
     """
     expected, mistakes = _output_weight_catalogue()
