@@ -91,14 +91,7 @@ FIND_EXPLORERS = r"""
 def _bp_bench_explorers():
     from backprop_helpers.widgets.explorer import Explorer
 
-    bases = [Explorer]
-    try:  # while explorers are still being ported to the declarative base (issue 9)
-        from backprop_helpers.widgets.legacy_explorer import LegacyExplorer
-
-        bases.append(LegacyExplorer)
-    except ImportError:
-        pass
-    found = {e.widget.model_id: e for base in bases for e in list(base.instances)}
+    found = {e.widget.model_id: e for e in list(Explorer.instances)}
     for model_id, explorer in found.items():
         explorer.widget.add_class("bp-bench-" + model_id)  # the page's .bp-explorer node says which it is
     return found

@@ -1,11 +1,11 @@
 """Headless explorer update: control change → state + artists + Agg draw + PNG, per explorer.
 
-    .venv/bin/python benchmarks/explorer_update.py
+    .venv/bin/python -m benchmarks.explorer_update
 
 For every explorer in ``backprop_helpers.widgets``, every slider is moved back and forth between two
 nearby values; each move runs the explorer's whole update synchronously (as a browser's slider message
-would), and the time of the assignment is recorded. The phases are timed separately as well: the model
-(``compute``), the artist updates (``_draw``) and the blit + PNG encode (``render``). Target: median ≤ 30 ms.
+would), and the time of the assignment is recorded. The phases are the base's own record of each update
+(``explorer.timings``): the model, the artist updates and the blit + PNG encode. Target: median ≤ 30 ms.
 """
 
 import statistics
@@ -46,6 +46,7 @@ def measure(moves=30):
     for name, cls in _explorer_classes():
         explorer = cls()
         totals = []
+        explorer.timings.clear()
         for control in explorer.controls.values():
             if not isinstance(control, SLIDERS):
                 continue
@@ -56,18 +57,7 @@ def measure(moves=30):
                 control.value = a if i % 2 else b
                 totals.append(time.perf_counter() - start)
             control.value = original
-        phases = {"compute": [], "draw": [], "render": []}
-        for _ in range(moves):
-            t0 = time.perf_counter()
-            state = explorer.compute()
-            t1 = time.perf_counter()
-            explorer._draw(state)
-            t2 = time.perf_counter()
-            explorer.render()
-            t3 = time.perf_counter()
-            phases["compute"].append(t1 - t0)
-            phases["draw"].append(t2 - t1)
-            phases["render"].append(t3 - t2)
+        phases = {key: [t[key] for t in explorer.timings] for key in ("compute", "draw", "render")}
         totals.sort()
         results[name] = {
             "median_ms": _ms(statistics.median(totals)) if totals else float("nan"),
