@@ -170,3 +170,11 @@ def test_timings_and_the_registry():
 def test_readout_numbers_use_a_true_minus():
     assert num(-0.125) == "−0.1250" and num(-0.00001) == "0.0000" and num(2, 1) == "2.0"
     assert sci(-1.5e-23) == "−1.50e−23" and num(float("-inf")) == "−inf"
+
+
+def test_restart_starts_a_new_run_with_the_settings_kept():
+    explorer = Line()
+    explorer.controls["n"].value = 2
+    explorer.step()
+    assert explorer.restart() is explorer.state
+    assert explorer.state["steps"] == 0 and explorer.values()["n"] == 2

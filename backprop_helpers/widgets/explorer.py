@@ -47,7 +47,8 @@ class Explorer:
     ``.history``   the explicit run history (``None`` for an explorer without runs)
     ``.figure``    the one ``Figure``, never re-created
     ``.message``   the text of the warning line ('' when all is well)
-    ``.reset()``   back to the defaults, a new run; returns the state (``.step()`` too, where it exists)
+    ``.reset()``   back to the defaults, a new run; ``.restart()``: a new run, settings kept; both return the
+                   state (``.step()`` too, where it exists)
     ``.timings``   the last updates' kernel-side cost in seconds (compute, draw, render, total)
     ``Explorer.instances``  every explorer alive in the kernel (a WeakSet), for the latency benchmark
     """
@@ -180,6 +181,12 @@ class Explorer:
         finally:
             self._writing = False
         return clamped
+
+    def restart(self):
+        """A new run with the current settings (a Reset button that keeps what the learner set); returns the
+        state. ``reset()`` goes back to the defaults as well."""
+        self.history = self.start_history(self.values())
+        return self.update()
 
     def reset(self):
         """Back to the defaults and a new run; returns the state."""

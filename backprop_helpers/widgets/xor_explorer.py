@@ -212,12 +212,6 @@ class XORExplorer(Explorer):
         """One epoch: one forward pass, one backward pass, one SGD step; returns the state."""
         return self.train(epochs=1)
 
-    def restart(self):
-        """New initial weights from the seed, epoch 0, the settings kept (so "lower lr and press Reset" keeps
-        the lower lr); returns the state. ``reset()`` goes back to the defaults as well."""
-        self.history = self.start_history(self.values())
-        return self.update()
-
     # -- figure --------------------------------------------------------------------------------------------
 
     def _build_figure(self, figure):
