@@ -27,9 +27,9 @@ from backprop_helpers.exercises.perceptron import (
 )
 from backprop_helpers.widgets import PerceptronExplorer
 
-# Exercise 1/2/4 by hand: x = (2, −1, 3), w = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
-# ∂J/∂w = 2·3·x = (12, −6, 18); after lr = 0.1: w = (1 − 1.2, 1 + 0.6, 1 − 1.8) = (−0.2, 1.6, −0.8);
-# λ = 2‖x‖² = 2·14 = 28; descent diverges for lr above 2/λ = 1/14 (at 2/λ it neither converges nor diverges).
+# Exercise 1/2/4 by hand: x̃ = (2, −1, 3), w̃ = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
+# ∂J/∂w̃ = 2·3·x̃ = (12, −6, 18); after lr = 0.1: w̃ = (1 − 1.2, 1 + 0.6, 1 − 1.8) = (−0.2, 1.6, −0.8);
+# λ̃ = 2‖x̃‖² = 2·14 = 28; descent diverges for lr above 2/λ̃ = 1/14 (at 2/λ̃ it neither converges nor diverges).
 GRADIENT = [12.0, -6.0, 18.0]
 UPDATED = [-0.2, 1.6, -0.8]
 DIVERGENCE_LR = 1 / 14
@@ -46,8 +46,8 @@ CATALOGUE = perceptron._catalogue()
 
 
 def autograd_perceptron():
-    x = torch.tensor(GRADIENT_PROBLEM["x"], dtype=torch.float64)
-    w = torch.tensor(GRADIENT_PROBLEM["w"], dtype=torch.float64, requires_grad=True)
+    x = torch.tensor(GRADIENT_PROBLEM["x_tilde"], dtype=torch.float64)
+    w = torch.tensor(GRADIENT_PROBLEM["w_tilde"], dtype=torch.float64, requires_grad=True)
     ((w @ x - GRADIENT_PROBLEM["y"]) ** 2).backward()
     return w.grad
 
@@ -78,7 +78,7 @@ def test_right_answers_pass():
 def test_exercise_4_asks_where_divergence_begins():
     # The accepted answer is a boundary, not the largest converging rate: a little below it descent converges,
     # at it the residual only flips sign (neither), a little above it the loss grows past the bound.
-    x, w, y = GRADIENT_PROBLEM["x"], GRADIENT_PROBLEM["w"], GRADIENT_PROBLEM["y"]
+    x, w, y = GRADIENT_PROBLEM["x_tilde"], GRADIENT_PROBLEM["w_tilde"], GRADIENT_PROBLEM["y"]
     below = gradient_descent_path(x, w, 0.0, y, lr=0.99 * DIVERGENCE_LR, steps=200)
     at = gradient_descent_path(x, w, 0.0, y, lr=DIVERGENCE_LR, steps=200)
     above = gradient_descent_path(x, w, 0.0, y, lr=1.01 * DIVERGENCE_LR, steps=1000)
@@ -95,7 +95,7 @@ def test_exercise_4_asks_where_divergence_begins():
     [
         (check_perceptron_gradient, [6.0, -3.0, 9.0], "factor 2"),  # forgot the 2
         (check_perceptron_gradient, [-12.0, 6.0, -18.0], "y − h"),  # residual the wrong way round
-        (check_perceptron_gradient, [6.0, 6.0, 6.0], "∂h/∂wᵢ = xᵢ"),  # forgot the inner derivative
+        (check_perceptron_gradient, [6.0, 6.0, 6.0], "∂h/∂wᵢ = x̃ᵢ"),  # forgot the inner derivative
         (check_perceptron_gradient, [18.0, -9.0, 27.0], "not (h − y)²"),
         (check_perceptron_gradient, [16.0, -8.0, 24.0], "left out the target"),
         (check_perceptron_gradient, [12.0, -6.0, 17.0], "third component is off"),
@@ -112,7 +112,7 @@ def test_exercise_4_asks_where_divergence_begins():
         (check_batch_bias_gradient, -6.0, "sign is flipped"),
         (check_largest_stable_lr, 1 / 28, "oscillate"),  # 1/λ
         (check_largest_stable_lr, 1 / 7, "factor 2"),  # forgot the 2 in the Hessian
-        (check_largest_stable_lr, 28.0, "λ itself"),
+        (check_largest_stable_lr, 28.0, "λ̃ itself"),
         (check_largest_stable_lr, 2 / 14**0.5, "squared length"),
     ],
 )
@@ -233,7 +233,7 @@ def test_the_explorer_cannot_show_the_answers():
     explorer = PerceptronExplorer()
     assert set(explorer.values()) == {"lr", "steps"}
     with pytest.raises(ValueError, match="two numbers"):
-        PerceptronExplorer(x=GRADIENT_PROBLEM["x"], w=GRADIENT_PROBLEM["w"])
+        PerceptronExplorer(x=GRADIENT_PROBLEM["x_tilde"], w=GRADIENT_PROBLEM["w_tilde"])
     assert not check_largest_stable_lr(explorer.state.lr_diverge).ok
     assert not check_largest_stable_lr(explorer.state.lr_oscillate).ok
     for number in re.findall(r"\d+\.\d+", explorer.readout.value):
@@ -276,7 +276,7 @@ def test_placeholders_and_bad_types():
 
 
 def test_problem_data_is_what_the_notebook_states():
-    assert GRADIENT_PROBLEM == {"x": (2.0, -1.0, 3.0), "w": (1.0, 1.0, 1.0), "y": 1.0, "lr": 0.1}
+    assert GRADIENT_PROBLEM == {"x_tilde": (2.0, -1.0, 3.0), "w_tilde": (1.0, 1.0, 1.0), "y": 1.0, "lr": 0.1}
     assert BATCH_PROBLEM["X"] == ((4.0, -2.0), (1.0, 1.0), (0.0, 2.0)) and BATCH_PROBLEM["y"] == (
         1.0,
         2.0,

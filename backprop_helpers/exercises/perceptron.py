@@ -28,37 +28,38 @@ __all__ = [
     "check_largest_stable_lr",
 ]
 
-# Exercises 1, 2 and 4: the perceptron h = wᵀx (no bias), J = (h − y)², one gradient-descent step of lr.
-GRADIENT_PROBLEM = {"x": (2.0, -1.0, 3.0), "w": (1.0, 1.0, 1.0), "y": 1.0, "lr": 0.1}
+# Exercises 1, 2 and 4: section 1's perceptron h = w̃ᵀx̃ (three weights, no separate bias), J = (h − y)², one
+# gradient-descent step of lr. The notebook names its vectors x̃ and w̃ (section 4's x and w have two components).
+GRADIENT_PROBLEM = {"x_tilde": (2.0, -1.0, 3.0), "w_tilde": (1.0, 1.0, 1.0), "y": 1.0, "lr": 0.1}
 # Exercise 3: nn.Linear(2, 1) with weight (1, 1), bias 1 on a batch of three rows, nn.MSELoss (the mean).
 BATCH_PROBLEM = {"X": ((4.0, -2.0), (1.0, 1.0), (0.0, 2.0)), "y": (1.0, 2.0, -3.0), "w": (1.0, 1.0), "b": 1.0}
 
-UPDATE_ADVICE = "Get ∂J/∂w first (exercise 1), then take w − α·∂J/∂w component by component."
+UPDATE_ADVICE = "Get ∂J/∂w̃ first (exercise 1), then take w̃ − lr·∂J/∂w̃ component by component."
 BATCH_ADVICE = (
     "Compute h⁽ⁱ⁾ − y⁽ⁱ⁾ row by row and add them up (b is shared by every row, so its gradient is a sum), then "
     "apply the 2 of the square and the 1/n of the mean."
 )
 THRESHOLD_ADVICE = (
-    "Follow section 7: λ is the largest eigenvalue of the Hessian 2xxᵀ, and every step multiplies the residual "
-    "by 1 − αλ; find the α at which that factor passes −1."
+    "Follow section 7 with all three weights trained: λ̃ is the largest eigenvalue of the Hessian 2x̃x̃ᵀ, and every "
+    "step multiplies the residual by 1 − lr·λ̃; find the lr at which that factor passes −1."
 )
 
 
 def _gradient_parts():
     p = GRADIENT_PROBLEM
-    x = torch.tensor(p["x"], dtype=torch.float64)
-    w = torch.tensor(p["w"], dtype=torch.float64)
+    x = torch.tensor(p["x_tilde"], dtype=torch.float64)  # x̃
+    w = torch.tensor(p["w_tilde"], dtype=torch.float64)  # w̃
     trace = neuron_backward(x, w, torch.tensor(0.0, dtype=torch.float64), p["y"], activation="identity")
     return x, w, trace
 
 
 def _gradient(x, w, trace):
-    """Exercise 1: (expected, mistakes) for ∂J/∂w."""
-    expected = trace.dL_dw  # 2(h − y)·x
+    """Exercise 1: (expected, mistakes) for ∂J/∂w̃."""
+    expected = trace.dL_dw  # 2(h − y)·x̃
     residual = trace.y_hat - GRADIENT_PROBLEM["y"]
     return expected, [
         (residual * x, "you dropped the factor 2 from d(h − y)²/dh = 2(h − y)."),
-        (2 * residual * torch.ones_like(x), "that is ∂J/∂h for every weight: multiply by ∂h/∂wᵢ = xᵢ."),
+        (2 * residual * torch.ones_like(x), "that is ∂J/∂h for every weight: multiply by ∂h/∂wᵢ = x̃ᵢ."),
         (residual**2 * x, "the outer derivative of (h − y)² is 2(h − y), not (h − y)²."),
         (2 * trace.y_hat * x, "the residual is h − y: you left out the target y."),
         (-expected, "every sign is flipped: the residual is h − y (prediction minus target), not y − h."),
@@ -66,14 +67,14 @@ def _gradient(x, w, trace):
 
 
 def _update(x, w, trace):
-    """Exercise 2: (expected, mistakes) for w after one step."""
+    """Exercise 2: (expected, mistakes) for w̃ after one step."""
     lr = GRADIENT_PROBLEM["lr"]
     expected = sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
     residual = trace.y_hat - GRADIENT_PROBLEM["y"]
     return expected, [
-        (w + lr * trace.dL_dw, "you stepped uphill: the update subtracts α·∂J/∂w (w − …, not w + …)."),
-        (w - lr * residual * x, "the step is right in direction but half as long: ∂J/∂w has the factor 2."),
-        (-lr * trace.dL_dw, "that is the step α·∂J/∂w with its minus sign: add it to the old weights."),
+        (w + lr * trace.dL_dw, "you stepped uphill: the update subtracts lr·∂J/∂w̃ (w̃ − …, not w̃ + …)."),
+        (w - lr * residual * x, "the step is right in direction but half as long: ∂J/∂w̃ has the factor 2."),
+        (-lr * trace.dL_dw, "that is the step lr·∂J/∂w̃ with its minus sign: add it to the old weights."),
         (lr * trace.dL_dw, "that is the step alone: the new weight is the old weight minus it."),
         (w - trace.dL_dw, "the gradient must be scaled by the learning rate before it is subtracted."),
     ]
@@ -100,14 +101,14 @@ def _batch_bias_gradient():
 def _divergence_threshold(x):
     """Exercise 4: (expected, mistakes) for the learning rate where divergence begins."""
     norm2 = float(x @ x)
-    lam = 2 * norm2  # the largest eigenvalue of the Hessian 2xxᵀ
+    lam = 2 * norm2  # λ̃, the largest eigenvalue of the Hessian 2x̃x̃ᵀ: all three weights are trained
     return 2 / lam, [
-        (1 / lam, "that is 1/λ, where the path starts to overshoot and oscillate; just above it descent "
+        (1 / lam, "that is 1/λ̃, where the path starts to overshoot and oscillate; just above it descent "
                   "still converges."),
-        (2 / norm2, "the Hessian of (wᵀx − y)² is 2xxᵀ: its eigenvalue λ carries the factor 2."),
-        (lam, "that is λ itself; the threshold is a multiple of one over it."),
-        (2 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
-        (1 / math.sqrt(norm2), "λ involves the squared length ‖x‖², not the length ‖x‖."),
+        (2 / norm2, "the Hessian of (w̃ᵀx̃ − y)² is 2x̃x̃ᵀ: its eigenvalue λ̃ carries the factor 2."),
+        (lam, "that is λ̃ itself; the threshold is a multiple of one over it."),
+        (2 / math.sqrt(norm2), "λ̃ involves the squared length ‖x̃‖², not the length ‖x̃‖."),
+        (1 / math.sqrt(norm2), "λ̃ involves the squared length ‖x̃‖², not the length ‖x̃‖."),
     ]  # fmt: skip
 
 
@@ -115,8 +116,8 @@ def _catalogue():
     """check name → (what it asks for, expected, mistakes, advice): what each check uses; the tests read it."""
     x, w, trace = _gradient_parts()
     return {
-        "check_perceptron_gradient": ("∂J/∂w", *_gradient(x, w, trace), None),
-        "check_perceptron_update": ("the new w", *_update(x, w, trace), UPDATE_ADVICE),
+        "check_perceptron_gradient": ("∂J/∂w̃", *_gradient(x, w, trace), None),
+        "check_perceptron_update": ("the new w̃", *_update(x, w, trace), UPDATE_ADVICE),
         "check_batch_bias_gradient": ("∂J/∂b", *_batch_bias_gradient(), BATCH_ADVICE),
         "check_largest_stable_lr": ("the divergence threshold", *_divergence_threshold(x), THRESHOLD_ADVICE),
     }
@@ -129,12 +130,12 @@ def _check(exercise, answer, check):
 
 
 def check_perceptron_gradient(answer):
-    """Exercise 1: ∂J/∂w for h = wᵀx, J = (h − y)², at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
+    """Exercise 1: ∂J/∂w̃ for h = w̃ᵀx̃, J = (h − y)², at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
     return _check("check_perceptron_gradient", answer, check_vector)
 
 
 def check_perceptron_update(answer):
-    """Exercise 2: w after one step w ← w − lr·∂J/∂w at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
+    """Exercise 2: w̃ after one step w̃ ← w̃ − lr·∂J/∂w̃ at ``GRADIENT_PROBLEM`` (a list of three numbers)."""
     return _check("check_perceptron_update", answer, check_vector)
 
 
@@ -146,8 +147,9 @@ def check_batch_bias_gradient(answer):
 def check_largest_stable_lr(answer):
     """Exercise 4: the learning rate above which gradient descent on ``GRADIENT_PROBLEM``'s J diverges.
 
-    J(w) = (wᵀx − y)² has Hessian 2xxᵀ, largest eigenvalue λ = 2‖x‖²; each step multiplies the residual by
-    1 − lr·λ, so descent converges for lr < 2/λ and diverges for lr > 2/λ. At lr = 2/λ itself it does neither
-    (the residual flips sign at constant size), so 2/λ is a threshold, not the largest converging rate.
+    J(w̃) = (w̃ᵀx̃ − y)² has Hessian 2x̃x̃ᵀ, largest eigenvalue λ̃ = 2‖x̃‖² (notebook 04, section 7: every weight is
+    trained); each step multiplies the residual by 1 − lr·λ̃, so descent converges for lr < 2/λ̃ and diverges for
+    lr > 2/λ̃. At lr = 2/λ̃ itself it does neither (the residual flips sign at constant size), so 2/λ̃ is a
+    threshold, not the largest converging rate.
     """
     return _check("check_largest_stable_lr", answer, check_number)
