@@ -5,6 +5,7 @@ exercise, and the explorer of the same notebook cannot show the answers."""
 import numpy as np
 import pytest
 import torch
+from answer_forms import number_forms
 
 from backprop_helpers.exercises import (
     autograd_basics,
@@ -56,24 +57,9 @@ def test_expected_values_are_autograds():
         assert CATALOGUE[check.__name__][1] == answer
 
 
-def _forms(answer):
-    """What numeric code naturally hands in for one number."""
-    return [
-        answer,
-        int(answer),
-        np.float32(answer),
-        np.float64(answer),
-        np.array(answer),
-        np.array([answer]),
-        [answer],
-        torch.tensor(answer),  # float32
-        torch.tensor([answer], dtype=torch.float64),
-    ]
-
-
 @pytest.mark.parametrize("check", list(CHECKS))
 def test_right_answer_passes_in_every_form(check):
-    for form in _forms(CHECKS[check]):
+    for form in number_forms(CHECKS[check]):
         feedback = check(form)
         assert feedback.ok and feedback.message.startswith("✓"), (type(form).__name__, feedback.message)
 

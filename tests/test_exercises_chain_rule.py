@@ -4,9 +4,9 @@ notebook cannot show the answer."""
 
 import math
 
-import numpy as np
 import pytest
 import torch
+from answer_forms import number_forms
 
 from backprop_helpers import sigmoid_circuit
 from backprop_helpers.exercises import chain_rule, check_df_dx1, check_df_dz, check_upstream_at_k
@@ -47,23 +47,9 @@ def test_expected_values_match_the_hand_example_and_the_package_in_float64():
         assert CATALOGUE[check.__name__][1] == pytest.approx(answer, rel=1e-12)
 
 
-def _forms(answer):
-    """What numeric code naturally hands in for one number."""
-    return [
-        answer,
-        np.float32(answer),
-        np.float64(answer),
-        np.array(answer),
-        np.array([answer]),
-        [answer],
-        torch.tensor(answer),
-        torch.tensor([answer], dtype=torch.float64),
-    ]
-
-
 @pytest.mark.parametrize("check", list(CHECKS))
 def test_right_answer_passes_in_every_form(check):
-    for form in _forms(CHECKS[check]):
+    for form in number_forms(CHECKS[check]):
         assert check(form).ok, (type(form).__name__, check(form).message)
 
 

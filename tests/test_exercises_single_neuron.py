@@ -4,9 +4,9 @@ exercise, and the explorer of the same notebook cannot be set to the exercise's 
 
 import math
 
-import numpy as np
 import pytest
 import torch
+from answer_forms import number_forms
 
 from backprop_helpers import neuron_backward
 from backprop_helpers.exercises import check_dL_dw2, check_dL_dyhat, check_w2_after_step, single_neuron
@@ -64,24 +64,9 @@ def test_hand_worked_values_and_the_package_in_float64():
         assert CATALOGUE[check.__name__][1] == pytest.approx(answer, rel=1e-12)
 
 
-def _forms(answer):
-    """What numeric code naturally hands in for one number."""
-    return [
-        answer,
-        np.float32(answer),
-        np.float64(answer),
-        np.array(answer),
-        np.array([answer]),
-        np.array([answer], dtype=np.float32),
-        [answer],
-        torch.tensor(answer),  # float32
-        torch.tensor([answer], dtype=torch.float64),
-    ]
-
-
 @pytest.mark.parametrize("check", list(CHECKS))
 def test_right_answer_passes_in_every_form(check):
-    for form in _forms(CHECKS[check]):
+    for form in number_forms(CHECKS[check]):
         feedback = check(form)
         assert feedback.ok and feedback.message.startswith("✓"), (type(form).__name__, feedback.message)
 

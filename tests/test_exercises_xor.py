@@ -6,6 +6,7 @@ here independently (nn.Linear, autograd, numpy)."""
 import numpy as np
 import pytest
 import torch
+from answer_forms import number_forms, shape_forms
 from torch import nn
 
 from backprop_helpers.exercises import check_db2, check_dW1_shape, check_xor_output_weight
@@ -56,19 +57,6 @@ def expected_output_weight():
 
 
 # -- exercise 1: the shape of dW1 ------------------------------------------------------------------------
-
-
-def shape_forms(shape):
-    """The forms a shape naturally comes in: a tuple, a list, torch.Size, numpy ints (np.shape gives ints)."""
-    return [
-        tuple(shape),
-        list(shape),
-        torch.Size(shape),
-        torch.zeros(shape).shape,
-        tuple(np.int64(n) for n in shape),
-        [np.int32(n) for n in shape],
-        np.zeros(shape).shape,
-    ]
 
 
 def test_dW1_shape_right_answer():
@@ -127,22 +115,6 @@ def test_dW1_shape_wrong_type(answer):
 # -- exercise 2: db2 -----------------------------------------------------------------------------------
 
 
-def numeric_forms(value):
-    """What numeric code naturally hands in: a float, numpy scalars, 0-d and 1-element arrays, a 1-element
-    list, tensors (a float32 one too)."""
-    return [
-        float(value),
-        np.float32(value),
-        np.float64(value),
-        np.array(value),
-        np.array([value]),
-        np.array([value], dtype=np.float32),
-        [float(value)],
-        torch.tensor(value, dtype=torch.float64),
-        torch.tensor([value]),
-    ]
-
-
 def rounded(value, digits):
     return float(f"{value:.{digits}g}")
 
@@ -160,7 +132,7 @@ def test_right_answer_in_every_numeric_form(check, expected, catalogue):
     assert catalogue()[0] == pytest.approx(
         expected(), rel=1e-12
     )  # the checker's value, computed independently
-    for answer in numeric_forms(expected()):
+    for answer in number_forms(expected()):
         feedback = check(answer)
         assert feedback.ok, (type(answer), answer, feedback.message)
         assert feedback.message.startswith("✓")
@@ -169,7 +141,7 @@ def test_right_answer_in_every_numeric_form(check, expected, catalogue):
 @pytest.mark.parametrize(("check", "expected", "catalogue"), NUMERIC_CHECKERS)
 @pytest.mark.parametrize("digits", [DIGITS, DIGITS + 1, DIGITS + 2])
 def test_a_correct_rounding_is_right(check, expected, catalogue, digits):
-    for answer in numeric_forms(rounded(expected(), digits)):
+    for answer in number_forms(rounded(expected(), digits)):
         assert check(answer).ok, (digits, answer)
 
 
