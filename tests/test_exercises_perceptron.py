@@ -4,9 +4,9 @@ explorer of the same notebook cannot show the answers."""
 
 import re
 
-import numpy as np
 import pytest
 import torch
+from answer_forms import number_forms, vector_forms
 from torch import nn
 
 from backprop_helpers.descent import gradient_descent_path
@@ -122,35 +122,10 @@ def test_typical_mistakes_get_their_hint(check, answer, hint):
     assert hint in feedback.message
 
 
-def _number_forms(answer):
-    return [
-        answer,
-        np.float32(answer),
-        np.float64(answer),
-        np.array(answer),
-        np.array([answer]),
-        [answer],
-        torch.tensor(answer),
-        torch.tensor([answer], dtype=torch.float64),
-    ]
-
-
-def _vector_forms(answer):
-    return [
-        list(answer),
-        tuple(answer),
-        np.array(answer),
-        np.array(answer, dtype=np.float32),
-        torch.tensor(answer),
-        torch.tensor(answer, dtype=torch.float64),
-        torch.tensor([answer]),  # (1, 3), as a batch of one row
-    ]
-
-
 @pytest.mark.parametrize("check", list(ANSWERS))
 def test_right_answer_passes_in_every_form(check):
     answer = ANSWERS[check]
-    forms = _vector_forms(answer) if isinstance(answer, list) else _number_forms(answer)
+    forms = vector_forms(answer) if isinstance(answer, list) else number_forms(answer)
     for form in forms:
         assert check(form).ok, (type(form).__name__, check(form).message)
 
