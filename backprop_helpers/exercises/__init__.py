@@ -16,6 +16,7 @@ from backprop_helpers.exercises.perceptron import (
 from backprop_helpers.exercises.single_neuron import (
     check_dL_dw2,
     check_dL_dyhat,
+    check_neuron_grads,
     check_w2_after_step,
 )
 from backprop_helpers.exercises.xor import check_db2, check_dW1_shape, check_xor_output_weight
@@ -26,6 +27,7 @@ __all__ = [
     "check_dL_dyhat",
     "check_dL_dw2",
     "check_w2_after_step",
+    "check_neuron_grads",
     "check_accumulated_grad",
     "check_chain_grad",
     "check_fork_grad",

@@ -22,6 +22,7 @@ __all__ = [
     "Feedback",
     "as_number",
     "as_vector",
+    "as_tensor",
     "as_shape",
     "matches",
     "check_number",
@@ -83,6 +84,11 @@ def as_number(answer):
         return float(answer)
     tensor = _as_float64(answer)
     return float(tensor.item()) if tensor is not None and tensor.numel() == 1 else None
+
+
+def as_tensor(answer):
+    """The answer as a float64 tensor of its own shape (from a tensor, numpy array or nested list); else None."""
+    return _as_float64(answer)
 
 
 def as_vector(answer):

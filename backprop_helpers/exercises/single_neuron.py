@@ -20,10 +20,11 @@ Why this sample:
 
 import torch
 
+from backprop_helpers.exercises.code_check import Case, check_code
 from backprop_helpers.exercises.feedback import check_number
 from backprop_helpers.neuron import neuron_backward
 
-__all__ = ["EXERCISE_SAMPLE", "check_dL_dyhat", "check_dL_dw2", "check_w2_after_step"]
+__all__ = ["EXERCISE_SAMPLE", "check_dL_dyhat", "check_dL_dw2", "check_w2_after_step", "check_neuron_grads"]
 
 # z = w₁x₁ + w₂x₂ + b = −0.8 − 0.8125 + 0.3 = −1.3125, ŷ = σ(z), L = (ŷ − y)²; one SGD step with lr.
 EXERCISE_SAMPLE = {"x": (2.0, -1.25), "w": (-0.4, 0.65), "b": 0.3, "y": 1.0, "lr": 0.1}
@@ -118,3 +119,44 @@ def check_dL_dw2(answer):
 def check_w2_after_step(answer):
     """Exercise 3: w₂ after one SGD step, w₂ − lr·∂L/∂w₂, at ``EXERCISE_SAMPLE`` (one number)."""
     return _check("check_w2_after_step", answer)
+
+
+# -- the backward pass the learner writes ------------------------------------------------------------------
+
+# (label, d, z the case aims at, y): one sample each; the tails make a missing σ′ impossible to miss
+_NEURON_CASES = (("a sample with d = 3", 3, 0.8, 1.0), ("a sample in the sigmoid's right tail (z ≈ 5), d = 5", 5, 5.0, 0.0),
+                 ("a sample in the left tail (z ≈ −4), d = 2", 2, -4.0, 1.0))  # fmt: skip
+
+
+def _neuron_case(label, d, z_target, y, generator):
+    x = torch.randn(d, generator=generator, dtype=torch.float64)
+    w = torch.randn(d, generator=generator, dtype=torch.float64)
+    b = torch.tensor(z_target, dtype=torch.float64) - (w * x).sum()  # puts z where the case wants it
+    y = torch.tensor(y, dtype=torch.float64)
+    leaves = [w.clone().requires_grad_(True), b.clone().requires_grad_(True)]
+    y_hat = torch.sigmoid((leaves[0] * x).sum() + leaves[1])
+    dL_dw, dL_db = torch.autograd.grad((y_hat - y) ** 2, leaves)  # the reference: autograd, float64
+    y_hat = y_hat.detach()
+    residual, slope = y_hat - y, y_hat * (1 - y_hat)  # ŷ − y and σ′(z) = ŷ(1 − ŷ)
+    dL_dz = 2 * residual * slope
+    mistakes = {
+        "dL_dw": [(2 * residual * x, "σ′(z) = ŷ(1 − ŷ) is missing between ∂L/∂ŷ and ∂z/∂w"),
+                  (residual * slope * x, "the factor 2 of ∂L/∂ŷ = 2(ŷ − y) is missing"),
+                  (2 * residual * y_hat * x, "σ(z) where its slope σ′(z) = ŷ(1 − ŷ) belongs"),
+                  (dL_dz * w, "∂z/∂w is x, the input each weight multiplies, not w (that would be ∂z/∂x)")],
+        "dL_db": [(2 * residual, "σ′(z) = ŷ(1 − ŷ) is missing between ∂L/∂ŷ and ∂z/∂b"),
+                  (residual * slope, "the factor 2 of ∂L/∂ŷ = 2(ŷ − y) is missing"),
+                  (dL_dz * x.sum(), "∂z/∂b is 1: b is added once, not multiplied by the inputs")],
+    }  # fmt: skip
+    return Case(label, (x, w, b, y), {"dL_dw": dL_dw, "dL_db": dL_db}, mistakes)
+
+
+def check_neuron_grads(fn):
+    """Judge the learner's ``fn(x, w, b, y) -> (dL_dw, dL_db)`` for ŷ = σ(w·x + b), L = (ŷ − y)², one sample.
+
+    ``x`` and ``w`` have shape (d,), ``b`` and ``y`` are 0-d float64 tensors; the result may be tensors, arrays
+    or lists. Three cases, d = 3, 5 and 2, the last two in the sigmoid's tails, against autograd (rtol 1e-6).
+    """
+    generator = torch.Generator().manual_seed(1)
+    cases = [_neuron_case(*spec, generator) for spec in _NEURON_CASES]
+    return check_code(fn, cases, ("dL_dw", "dL_db"), what="your neuron backward pass")
