@@ -5,7 +5,12 @@ from backprop_helpers.exercises.autograd_basics import (
     check_chain_grad,
     check_fork_grad,
 )
-from backprop_helpers.exercises.chain_rule import check_df_dx1, check_df_dz, check_upstream_at_k
+from backprop_helpers.exercises.chain_rule import (
+    check_circuit_backward,
+    check_df_dx1,
+    check_df_dz,
+    check_upstream_at_k,
+)
 from backprop_helpers.exercises.feedback import Feedback, check_number
 from backprop_helpers.exercises.perceptron import (
     check_batch_bias_gradient,
@@ -34,6 +39,7 @@ __all__ = [
     "check_upstream_at_k",
     "check_df_dx1",
     "check_df_dz",
+    "check_circuit_backward",
     "check_perceptron_gradient",
     "check_perceptron_update",
     "check_batch_bias_gradient",
