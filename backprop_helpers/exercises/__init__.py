@@ -15,6 +15,7 @@ from backprop_helpers.exercises.feedback import Feedback, check_number
 from backprop_helpers.exercises.perceptron import (
     check_batch_bias_gradient,
     check_largest_stable_lr,
+    check_linear_batch_grads,
     check_perceptron_gradient,
     check_perceptron_update,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "check_perceptron_update",
     "check_batch_bias_gradient",
     "check_largest_stable_lr",
+    "check_linear_batch_grads",
     "check_dW1_shape",
     "check_db2",
     "check_xor_output_weight",

@@ -10,12 +10,16 @@ None of the answers can be read off notebook 04's ``PerceptronExplorer``: its on
 and the number of steps, on a fixed problem with two weights (x = (4, −2)); exercises 1, 2 and 4 have three
 weights (the explorer refuses an x of three numbers), exercise 3 a batch of three rows, and the explorer shows
 no gradient at all. Its 2/λ is that of its own x, not exercise 4's.
+
+``check_linear_batch_grads`` judges code instead of a number: the learner's backward pass of J for a whole batch,
+run on batches generated here (the explorer has one sample and shows no gradient, so nothing can be read off it).
 """
 
 import math
 
 import torch
 
+from backprop_helpers.exercises.code_check import Case, check_code
 from backprop_helpers.exercises.feedback import check_number, check_vector
 from backprop_helpers.neuron import neuron_backward, sgd_step
 
@@ -26,6 +30,7 @@ __all__ = [
     "check_perceptron_update",
     "check_batch_bias_gradient",
     "check_largest_stable_lr",
+    "check_linear_batch_grads",
 ]
 
 # Exercises 1, 2 and 4: section 1's perceptron h = w̃ᵀx̃ (three weights, no separate bias), J = (h − y)², one
@@ -153,3 +158,64 @@ def check_largest_stable_lr(answer):
     threshold, not the largest converging rate.
     """
     return _check("check_largest_stable_lr", answer, check_number)
+
+
+# -- the backward pass the learner writes ------------------------------------------------------------------
+
+# (label, n, d): X is never square, so code that uses X where Xᵀ belongs fails on every case. The first case
+# tells every catalogued mistake apart (n ∉ {1, 2, d}); with n = 1 a sum equals its mean and the first row is
+# the batch, and with d = 2 dividing by d looks like a missing 2: those cases only catch what the first misses.
+_LINEAR_BATCH_CASES = (("a batch of n = 4 rows, d = 3 features", 4, 3), ("a batch of one row (n = 1), d = 3", 1, 3),
+                       ("a batch of n = 5 rows, d = 2 features", 5, 2))  # fmt: skip
+
+
+def _linear_batch_case(label, n, d, generator):
+    X = torch.randn(n, d, generator=generator, dtype=torch.float64)
+    y = torch.randn(n, generator=generator, dtype=torch.float64)
+    w = torch.randn(d, generator=generator, dtype=torch.float64)
+    b = torch.randn((), generator=generator, dtype=torch.float64)
+    leaves = [w.clone().requires_grad_(True), b.clone().requires_grad_(True)]
+    J = ((X @ leaves[0] + leaves[1] - y) ** 2).mean()  # J = (1/n) Σᵢ (w·x⁽ⁱ⁾ + b − y⁽ⁱ⁾)²
+    dJ_dw, dJ_db = torch.autograd.grad(J, leaves)  # the reference: autograd, float64
+    r = X @ w + b - y  # the residuals r⁽ⁱ⁾ = h⁽ⁱ⁾ − y⁽ⁱ⁾, shape (n,)
+    r_no_b = X @ w - y  # the residuals of a forward pass that forgot b
+    sign = "the sign is flipped: the residual is h − y (prediction minus target), not y − h"
+    first = "that is the first row's term alone: {} is shared by every row, so its gradient adds up all n rows' terms"
+    early = "only the first row's term, divided by n: does the loop over the rows return after its first row?"
+    no_b = "the forward pass lacks b: h⁽ⁱ⁾ = w·x⁽ⁱ⁾ + b"
+    mistakes = {
+        "dJ_dw": [(2 * X.T @ r, "a sum over the rows: J is their mean, so ∂J/∂w has the 1/n too"),
+                  (X.T @ r / n, "the factor 2 of d(h − y)²/dh = 2(h − y) is missing"),
+                  (X.T @ r, "two factors are missing: the 2 of d(h − y)²/dh and the 1/n of the mean"),
+                  (-dJ_dw, sign),
+                  (2 * r[0] * X[0], first.format("w")),
+                  (2 * r[0] * X[0] / n, early),
+                  (2 * X.T @ r / d, "divided by d, the number of features (X.shape[1]): J is a mean over the n "
+                                    "rows (X.shape[0])"),
+                  (2 * r.mean() * w, "each row's term is r⁽ⁱ⁾ times its input x⁽ⁱ⁾ (∂h⁽ⁱ⁾/∂w = x⁽ⁱ⁾), not times "
+                                     "the weights w"),
+                  (2 * X.T @ r_no_b / n, no_b)],
+        "dJ_db": [(2 * r.sum(), "a sum over the rows: J is their mean, so ∂J/∂b has the 1/n too"),
+                  (r.mean(), "the mean of the residuals without the factor 2 of d(h − y)²/dh = 2(h − y)"),
+                  (r.sum(), "two factors are missing: the 2 of d(h − y)²/dh and the 1/n of the mean"),
+                  (-dJ_db, sign),
+                  (2 * r[0], first.format("b")),
+                  (2 * r[0] / n, early),
+                  (2 * r_no_b.mean(), no_b)],
+    }  # fmt: skip
+    return Case(label, (X, y, w, b), {"dJ_dw": dJ_dw, "dJ_db": dJ_db}, mistakes)
+
+
+def _linear_batch_cases():
+    generator = torch.Generator().manual_seed(4)
+    return [_linear_batch_case(*spec, generator) for spec in _LINEAR_BATCH_CASES]
+
+
+def check_linear_batch_grads(fn):
+    """Judge the learner's ``fn(X, y, w, b) -> (dJ_dw, dJ_db)`` for J = (1/n) Σᵢ (w·x⁽ⁱ⁾ + b − y⁽ⁱ⁾)².
+
+    ``X`` has shape (n, d) (row i is x⁽ⁱ⁾), ``y`` (n,), ``w`` (d,), ``b`` is a 0-d float64 tensor; ``dJ_dw`` must
+    have w's shape (d,) and ``dJ_db`` b's (a number); tensors, arrays or lists. Three batches, (n, d) = (4, 3),
+    (1, 3) and (5, 2), inputs and residuals of both signs, against autograd (rtol 1e-6).
+    """
+    return check_code(fn, _linear_batch_cases(), ("dJ_dw", "dJ_db"), what="your batch backward pass")
