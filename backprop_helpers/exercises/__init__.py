@@ -12,6 +12,7 @@ from backprop_helpers.exercises.chain_rule import (
     check_upstream_at_k,
 )
 from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.exercises.mlp_backward import check_mlp_backward
 from backprop_helpers.exercises.perceptron import (
     check_batch_bias_gradient,
     check_largest_stable_lr,
@@ -49,4 +50,5 @@ __all__ = [
     "check_dW1_shape",
     "check_db2",
     "check_xor_output_weight",
+    "check_mlp_backward",
 ]
