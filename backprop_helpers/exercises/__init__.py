@@ -2,6 +2,7 @@
 
 from backprop_helpers.exercises.autograd_basics import (
     check_accumulated_grad,
+    check_bce_grad,
     check_chain_grad,
     check_fork_grad,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "check_accumulated_grad",
     "check_chain_grad",
     "check_fork_grad",
+    "check_bce_grad",
     "check_upstream_at_k",
     "check_df_dx1",
     "check_df_dz",

@@ -1,8 +1,10 @@
-"""Exercises of notebook 02 (autograd basics): gradient accumulation, a new chain, a fork.
+"""Exercises of notebook 02 (autograd basics): gradient accumulation, a new chain, a fork; and ∂L/∂ŷ of the mean
+BCE, written by the learner.
 
 Each ``check_…(answer)`` returns a ``Feedback``: ✓, or a hint aimed at the usual mistake — never the answer. A typed
 answer is checked to three significant digits (``feedback.DIGITS``); these answers are whole numbers, and a whole
-number typed in full is exact.
+number typed in full is exact. ``check_bce_grad(fn)`` runs the learner's function on generated float64 batches
+and compares it with autograd through ``losses.bce`` (``code_check``).
 
 The letters are notebook 02's: u and v for the intermediate results (y and z are the BCE neuron's target and
 pre-activation there). None of the answers can be read off its ``AutogradExplorer``: its expressions are 2u + u²
@@ -10,9 +12,13 @@ with u = x², x² and sin(x²), none of which is an exercise's function (x³; u�
 exercise 3's a = 3 lies outside its x slider's range (``tests`` check both).
 """
 
-from backprop_helpers.exercises.feedback import check_number
+import torch
 
-__all__ = ["check_accumulated_grad", "check_chain_grad", "check_fork_grad"]
+from backprop_helpers.exercises.code_check import Case, check_code
+from backprop_helpers.exercises.feedback import check_number
+from backprop_helpers.losses import bce
+
+__all__ = ["check_accumulated_grad", "check_chain_grad", "check_fork_grad", "check_bce_grad"]
 
 ACCUMULATION_ADVICE = (
     "Each backward() adds du/dx at x = 2 to x.grad and nothing resets it in between: find du/dx for u = x³, "
@@ -98,3 +104,73 @@ def check_chain_grad(answer):
 def check_fork_grad(answer):
     """Exercise 3: c = a·a + a at a = 3 (a is used three times). ∂c/∂a?"""
     return _check("check_fork_grad", answer)
+
+
+# -- the gradient the learner writes: ∂L/∂ŷ for L = mean BCE over all elements, as losses.bce_grad --------------
+
+# ŷ = σ(z) for z in the middle or in a tail. σ(±13) keeps ŷ at least 2.2e-6 from 0 and 1, far inside bce's clamp
+# [eps, 1 − eps] (eps = bce_eps(float64) = 2.2e-16): the clamp never acts, so the learner need not write one, and a
+# clamp of their own with eps up to 1e-6 (the source notebook's 1e-8, say) changes nothing (tests check both).
+_MIDDLE, _NEAR_0, _NEAR_1 = (-3.0, 3.0), (-13.0, -7.0), (7.0, 13.0)
+
+# (what, shape, z range, soft targets?); hard targets alternate 1, 0, 1, … so a batch of several has both labels
+_BCE_CASES = (("a batch of one", (1,), _MIDDLE, False), ("a batch of 5", (5,), _MIDDLE, False),
+              ("a 2-D batch", (2, 3), _MIDDLE, False), ("ŷ near 0 (σ's left tail)", (4,), _NEAR_0, False),
+              ("ŷ near 1 (σ's right tail)", (4,), _NEAR_1, False),
+              ("soft targets (y anywhere in (0, 1))", (4,), _MIDDLE, True))  # fmt: skip
+
+
+def _uniform(shape, low, high, generator):
+    return low + (high - low) * torch.rand(shape, generator=generator, dtype=torch.float64)
+
+
+def _bce_case(what, shape, z_range, soft, generator):
+    y_hat = torch.sigmoid(_uniform(shape, *z_range, generator))
+    n, rows = y_hat.numel(), len(y_hat)
+    hard = 1 - torch.arange(n, dtype=torch.float64).remainder(2).reshape(shape)  # 1, 0, 1, …
+    y = _uniform(shape, 0.05, 0.95, generator) if soft else hard
+    leaf = y_hat.clone().requires_grad_(True)
+    (dL_dyhat,) = torch.autograd.grad(bce(leaf, y), leaf)  # the reference: autograd, float64
+    unaveraged = (y_hat - y) / (y_hat * (1 - y_hat))  # each element's own BCE term, differentiated
+    mistakes = [
+        (unaveraged, "the sum, not the mean: L averages over all n elements of ŷ, so each gradient carries 1/n"),
+        (unaveraged / rows, "divided by the number of rows, len(ŷ); the mean is over all n = ŷ.numel() elements"),
+        (-dL_dyhat, "the sign is flipped: L = −[y log ŷ + (1 − y) log(1 − ŷ)] has a minus in front"),
+        ((-y / y_hat - (1 - y) / (1 - y_hat)) / n,
+         "d log(1 − ŷ)/dŷ is −1/(1 − ŷ): the chain rule's inner factor d(1 − ŷ)/dŷ = −1 is missing"),
+        (2 * (y_hat - y) / n, "that is the MSE gradient 2(ŷ − y)/n: this L is the binary cross-entropy"),
+        ((y_hat - y) / n, "(ŷ − y)/n is ∂L/∂z, at the logit z, with ∂ŷ/∂z = ŷ(1 − ŷ) already multiplied in "
+                          "(section 6): ∂L/∂ŷ is the factor before it"),
+    ]  # fmt: skip
+    label = f"{what}, shape {tuple(shape)}"
+    return Case(label, (y_hat, y), {"dL_dyhat": dL_dyhat}, {"dL_dyhat": mistakes})
+
+
+def _bce_cases():
+    generator = torch.Generator().manual_seed(2)
+    return [_bce_case(*spec, generator) for spec in _BCE_CASES]
+
+
+def _one_gradient(fn):
+    """``check_code`` reads a 1-entry list as ``(dL_dyhat,)``, but that is a batch of one's gradient as a list:
+    hand it the result under its name, so that a list is always the gradient itself."""
+    if not callable(fn):
+        return fn  # check_code says what is wrong with it
+
+    def call(y_hat, y):
+        result = fn(y_hat, y)
+        if result is None or result is Ellipsis or isinstance(result, dict):
+            return result
+        return {"dL_dyhat": result}
+
+    return call
+
+
+def check_bce_grad(fn):
+    """Judge the learner's ``fn(y_hat, y) -> dL_dyhat`` for L = −(1/n) Σᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)].
+
+    The mean runs over all n elements, as in ``losses.bce_grad``. ``y_hat`` and ``y`` are float64 tensors of one
+    shape, (m,) or (m, k); the result has that shape and may be a tensor, an array or a (nested) list. Six cases:
+    a batch of one, of 5, a 2-D batch (2, 3), ŷ in either tail of σ, soft targets; against autograd (rtol 1e-6).
+    """
+    return check_code(_one_gradient(fn), _bce_cases(), ("dL_dyhat",), what="your BCE gradient")
