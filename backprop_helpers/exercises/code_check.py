@@ -46,8 +46,11 @@ def _learner_traceback(error):
 
 def _diagnose(got, expected, mistakes):
     """What is wrong with one gradient, or None if it is right."""
+    for wrong, hint in mistakes:  # a catalogued mistake may have its own shape (a mean over the wrong axis)
+        if wrong.shape == got.shape != expected.shape and _close(got, wrong):
+            return hint
     if got.shape != expected.shape:
-        if got.dim() == 2 and got.shape == expected.T.shape:
+        if got.dim() == 2 and expected.dim() == 2 and got.shape == expected.T.shape:
             return f"shape {tuple(got.shape)} is the transpose of the parameter's {tuple(expected.shape)}"
         if got.numel() == expected.numel():
             return f"shape {tuple(got.shape)}, but the parameter's is {tuple(expected.shape)}: a gradient has its shape"
