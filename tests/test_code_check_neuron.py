@@ -97,3 +97,13 @@ def test_a_wrong_return_is_explained():
     assert "without dL_db" in check_neuron_grads(lambda x, w, b, y: {"dL_dw": x}).message
     assert "Pass the function itself" in check_neuron_grads(3).message
     assert "is not a tensor" in check_neuron_grads(lambda x, w, b, y: ("a", b)).message
+
+
+def test_a_float32_result_that_misses_says_so():
+    def in_float32(x, w, b, y):
+        x, w, b, y = (t.float() for t in (x, w, b, y))
+        y_hat = torch.sigmoid(w @ x + b)
+        dL_dz = 2 * (y_hat - y) * y_hat * (1 - y_hat) * (1 + 1e-3)  # a slip, in float32
+        return dL_dz * x, dL_dz
+
+    assert "torch.float32: the cases are float64" in check_neuron_grads(in_float32).message

@@ -124,6 +124,9 @@ def check_code(fn, cases, names, *, what):
                 problems[name] = f"{type(named[name]).__name__} is not a tensor, array or list of numbers"
                 continue
             verdict = _diagnose(got, case.expected[name], case.mistakes.get(name, ()))
+            low = getattr(named[name], "dtype", None) in (torch.float32, torch.float16, torch.bfloat16)
+            if verdict == "the values are wrong" and low:
+                verdict += f" — they are {named[name].dtype}: the cases are float64, compute in float64"
             if verdict:
                 problems[name] = f"{verdict} ({case.label})"
     lines = [f"✓ {name}" if name not in problems else f"✗ {name}: {problems[name]}" for name in names]
