@@ -90,7 +90,11 @@ MISTAKES = [
     ("mse", lambda p: 2 * (p["y_hat"] - p["y"]) / p["n"], "the MSE gradient"),
     ("logits", lambda p: (p["y_hat"] - p["y"]) / p["n"], "is ∂L/∂z"),
     ("transposed", lambda p: p["right"].t(), "is the transpose of"),
-    ("flattened", lambda p: p["right"].flatten(), "a gradient has its shape"),
+    (
+        "flattened",
+        lambda p: p["right"].flatten(),
+        "a gradient has the shape of what it is taken with respect to",
+    ),
     ("per element, not averaged, doubled", lambda p: 2 * p["right"], "a factor 2 too large"),
 ]
 

@@ -123,7 +123,7 @@ MISTAKES = [
     ("df_db", lambda p: p["df_dz"] * p["x"].sum(), "∂z/∂b is 1"),
     ("df_db", lambda p: -p["k"], "built on ∂f/∂z = −k"),
     ("df_db", lambda p: p["k"] / p["h"], "built on ∂f/∂h = −1/h"),
-    ("df_db", lambda p: p["df_dz"] * p["x"], "but the parameter's is ()"),  # a vector: its shape says first
+    ("df_db", lambda p: p["df_dz"] * p["x"], "but it must be ()"),  # a vector: its shape says first
     ("df_dx", lambda p: p["df_dz"] * p["x"], "∂z/∂x is w"),
     ("df_dx", lambda p: -p["k"] * p["w"], "built on ∂f/∂z = −k"),
     ("df_dx", lambda p: p["k"] / p["h"] * p["w"], "built on ∂f/∂h = −1/h"),

@@ -81,17 +81,17 @@ MISTAKES = [
     ("dJ_dw", _variant(change_w=lambda p: 2 * p["r"].mean() * p["w"]), "times its input x⁽ⁱ⁾"),
     ("dJ_dw", _variant(change_w=lambda p: 2 * p["X"].T @ (p["X"] @ p["w"] - p["y"]) / p["n"]),
      "the forward pass lacks b"),
-    ("dJ_dw", _variant(change_w=lambda p: (2 * p["X"].T @ p["r"] / p["n"])[:, None]), "but the parameter's is (3,)"),
-    ("dJ_dw", _variant(change_w=lambda p: 2 * p["r"][None, :] @ p["X"] / p["n"]), "but the parameter's is (3,)"),
+    ("dJ_dw", _variant(change_w=lambda p: (2 * p["X"].T @ p["r"] / p["n"])[:, None]), "but it must be (3,)"),
+    ("dJ_dw", _variant(change_w=lambda p: 2 * p["r"][None, :] @ p["X"] / p["n"]), "but it must be (3,)"),
     ("dJ_dw", _variant(change_w=lambda p: 2 * (p["X"] * p["r"][:, None]).mean(dim=1)),
-     "shape (4,), but the parameter's is (3,)"),
+     "shape (4,), but it must be (3,)"),
     ("dJ_db", _variant(change_b=lambda p: 2 * p["r"].sum()), "a sum over the rows"),
     ("dJ_db", _variant(change_b=lambda p: p["r"].mean()), "the mean of the residuals without the factor 2"),
     ("dJ_db", _variant(change_b=lambda p: p["r"].sum()), "two factors are missing"),
     ("dJ_db", _variant(change_b=lambda p: 2 * (p["y"] - p["X"] @ p["w"] - p["b"]).mean()), "the residual is h − y"),
     ("dJ_db", _variant(change_b=lambda p: 2 * p["r"][0]), "the first row's term alone: b is shared"),
     ("dJ_db", _variant(change_b=lambda p: 2 * (p["X"] @ p["w"] - p["y"]).mean()), "the forward pass lacks b"),
-    ("dJ_db", _variant(change_b=lambda p: 2 * p["r"].mean(dim=0, keepdim=True)), "shape (1,), but the parameter's is ()"),
+    ("dJ_db", _variant(change_b=lambda p: 2 * p["r"].mean(dim=0, keepdim=True)), "shape (1,), but it must be ()"),
 ]  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def test_a_column_where_a_vector_belongs_names_the_vector_shape():
     message = check_linear_batch_grads(
         _variant(change_w=lambda p: 2 * p["X"].T @ p["r"][:, None] / p["n"])
     ).message
-    assert "✗ dJ_dw: shape (3, 1), but the parameter's is (3,)" in message, message
+    assert "✗ dJ_dw: shape (3, 1), but it must be (3,)" in message, message
 
 
 def test_not_written_yet():

@@ -91,10 +91,10 @@ def _scaled(name, factor):
 
 
 MISTAKES = [
-    ("W1", _variant("W1", lambda p: p["X"].T @ p["dZ1"]), "is the transpose of the parameter's (4, 3)"),
-    ("W2", _variant("W2", lambda p: p["A1"].T @ p["dZ2"]), "is the transpose of the parameter's (1, 4)"),
-    ("W1", _variant("W1", lambda p: p["dZ1"].T @ p["A1"]), "shape (4, 4), but the parameter's is (4, 3)"),
-    ("b2", _variant("b2", lambda p: p["dZ2"].sum(dim=0, keepdim=True)), "a gradient has its shape"),
+    ("W1", _variant("W1", lambda p: p["X"].T @ p["dZ1"]), "is the transpose of the right (4, 3)"),
+    ("W2", _variant("W2", lambda p: p["A1"].T @ p["dZ2"]), "is the transpose of the right (1, 4)"),
+    ("W1", _variant("W1", lambda p: p["dZ1"].T @ p["A1"]), "shape (4, 4), but it must be (4, 3)"),
+    ("b2", _variant("b2", lambda p: p["dZ2"].sum(dim=0, keepdim=True)), "a gradient has the shape of what it is taken with respect to"),
     ("W1", _variant("W1", lambda p: p["dA1"].T @ p["X"]), "tanh′(Z1) = 1 − A1² is missing"),
     ("b1", _variant("b1", lambda p: p["dA1"].sum(dim=0)), "tanh′(Z1) = 1 − A1² is missing"),
     ("W1", _variant("W1", lambda p: (p["dA1"] * (1 - p["Z1"] ** 2)).T @ p["X"]), "not 1 − Z1²"),

@@ -51,10 +51,13 @@ def _diagnose(got, expected, mistakes):
             return hint
     if got.shape != expected.shape:
         if got.dim() == 2 and expected.dim() == 2 and got.shape == expected.T.shape:
-            return f"shape {tuple(got.shape)} is the transpose of the parameter's {tuple(expected.shape)}"
+            return f"shape {tuple(got.shape)} is the transpose of the right {tuple(expected.shape)}"
         if got.numel() == expected.numel():
-            return f"shape {tuple(got.shape)}, but the parameter's is {tuple(expected.shape)}: a gradient has its shape"
-        return f"shape {tuple(got.shape)}, but the parameter's is {tuple(expected.shape)}"
+            return (
+                f"shape {tuple(got.shape)}, but it must be {tuple(expected.shape)}: a gradient has the shape of "
+                "what it is taken with respect to"
+            )
+        return f"shape {tuple(got.shape)}, but it must be {tuple(expected.shape)}"
     if not bool(torch.isfinite(got).all()):
         return "it contains inf or nan: look for a division by zero or an overflow"
     if _close(got, expected):
@@ -91,10 +94,10 @@ def _named(result, names, what):
         if missing:
             return None, f"{what} returned a dict without {', '.join(missing)} (it has {sorted(result)})"
         return {n: result[n] for n in names}, None
+    if len(names) == 1:  # one gradient: a list or tuple is its values, not a tuple of results
+        return {names[0]: result}, None
     if isinstance(result, (tuple, list)) and len(result) == len(names):
         return dict(zip(names, result, strict=True)), None
-    if len(names) == 1:
-        return {names[0]: result}, None
     return None, f"{what} should return {', '.join(names)} (a tuple in this order, or a dict)"
 
 
