@@ -164,7 +164,7 @@ def _not_yet(answer, name, what):
     return None
 
 
-def check_number(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(), advice=CHAIN_RULE_ADVICE):
+def check_number(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(), advice=None):
     """Judge a numeric answer.
 
     Parameters
@@ -181,10 +181,11 @@ def check_number(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(
         How close to 0 counts as 0, when the right answer is 0.
     mistakes : sequence of (value, hint)
         Values that common mistakes produce, each with the hint to give when the answer matches it.
-    advice : str
-        What to do when the answer is wrong in no catalogued way; it must fit the exercise (recheck the chain-rule
-        factors, count the backward() calls, redo the update…).
+    advice : str, optional
+        What to do when the answer is wrong in no catalogued way; it must fit the exercise (count the backward()
+        calls, redo the update…). None: the chain-rule advice, for an exercise that is a chain-rule product.
     """
+    advice = advice or CHAIN_RULE_ADVICE
     waiting = _not_yet(answer, name, f"your value ({digits} significant digits or more)")
     if waiting is not None:
         return waiting
@@ -228,11 +229,12 @@ def _all_match(values, targets, digits, atol):
     return all(matches(v, t, digits, atol) for v, t in zip(values, targets, strict=True))
 
 
-def check_vector(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(), advice=CHAIN_RULE_ADVICE):
+def check_vector(answer, expected, *, name, digits=DIGITS, atol=1e-9, mistakes=(), advice=None):
     """Like ``check_number`` for a vector, component by component: ✓, a mistake's hint, or which are off.
 
     ``expected`` and each mistake's value are sequences or tensors of the same length as the answer must have.
     """
+    advice = advice or CHAIN_RULE_ADVICE
     expected = [float(v) for v in torch.as_tensor(expected, dtype=torch.float64).reshape(-1)]
     size = _count(len(expected))
     waiting = _not_yet(answer, name, f"your {size} values ({digits} significant digits or more)")

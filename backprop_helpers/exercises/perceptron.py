@@ -129,9 +129,8 @@ def _catalogue():
 
 
 def _check(exercise, answer, check):
-    name, expected, mistakes, advice = _catalogue()[exercise]
-    kwargs = {} if advice is None else {"advice": advice}  # None: a chain-rule product, the default advice
-    return check(answer, expected, name=name, mistakes=mistakes, **kwargs)
+    name, expected, mistakes, advice = _catalogue()[exercise]  # advice None: a chain-rule product
+    return check(answer, expected, name=name, mistakes=mistakes, advice=advice)
 
 
 def check_perceptron_gradient(answer):
