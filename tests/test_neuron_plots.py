@@ -74,6 +74,20 @@ def test_loss_along_w2_tangent_and_step(ax):
     assert artists["new_point"].get_ydata()[0] < trace.loss.item()
 
 
+def test_loss_along_w2_without_a_step_is_the_slice_and_its_tangent(ax):
+    artists = plot_loss_along_weight(X, W, B, Y, lr=None, ax=ax)
+    assert set(artists) == {"curve", "tangent", "point"}
+    slope = trace_at(W).dL_dw[1].item()  # −0.345404
+    tx, ty = artists["tangent"].get_data()
+    assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(slope, rel=1e-9)
+    # the curve's own slope at w₂, from its two neighbours of the middle point, is the tangent's
+    cx, cy = artists["curve"].get_data()
+    middle = len(cx) // 2
+    secant = (cy[middle + 1] - cy[middle - 1]) / (cx[middle + 1] - cx[middle - 1])
+    assert secant == pytest.approx(slope, abs=1e-3) and secant != pytest.approx(0.0, abs=0.1)
+    assert "slope ∂L/∂w₂ = -0.3454" in artists["tangent"].get_label()
+
+
 def test_loss_along_w1(ax):
     artists = plot_loss_along_weight(X, W, B, Y, index=0, lr=0.5, span=1.0, ax=ax)
     # w₁ − lr·∂L/∂w₁ = 0.5 + 0.5·0.057567 = 0.528784

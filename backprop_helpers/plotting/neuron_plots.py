@@ -8,9 +8,15 @@ Every helper takes ``ax=None`` (a new figure when omitted), returns its artists 
 import numpy as np
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_int, check_positive_number
+from backprop_helpers._inputs import (
+    as_float_tensor,
+    check_choice,
+    check_int,
+    check_positive_number,
+    check_probabilities,
+)
 from backprop_helpers.activations import sigmoid, sigmoid_grad
-from backprop_helpers.neuron import neuron_backward
+from backprop_helpers.neuron import LOSSES, neuron_backward
 from backprop_helpers.plotting.style import COLORS, figure_style, new_axes
 
 __all__ = ["plot_sigmoid", "plot_loss_along_weight", "neuron_loss_grid", "plot_loss_surface"]
@@ -93,9 +99,9 @@ def plot_sigmoid(z=None, *, z_range=(-6.0, 6.0), ax=None):
 def plot_loss_along_weight(x, w, b, y, *, index=1, lr=0.1, span=2.0, ax=None):
     """L(wᵢ) = (σ(w·x + b) − y)² along one weight (the others fixed), its tangent and one SGD step.
 
-    The tangent at the current wᵢ has slope ∂L/∂wᵢ (from ``neuron_backward``). The arrow follows the tangent
-    from wᵢ to wᵢ − lr·∂L/∂wᵢ, i.e. the loss the linear approximation predicts; the hollow marker is the loss
-    actually reached there.
+    The tangent at the current wᵢ has slope ∂L/∂wᵢ (from ``neuron_backward``): the partial derivative as a
+    picture (notebook 01, section 3). The arrow follows the tangent from wᵢ to wᵢ − lr·∂L/∂wᵢ, i.e. the loss
+    the linear approximation predicts; the hollow marker is the loss actually reached there (section 8).
 
     Parameters
     ----------
@@ -105,31 +111,28 @@ def plot_loss_along_weight(x, w, b, y, *, index=1, lr=0.1, span=2.0, ax=None):
         Bias and target.
     index : int
         Which weight varies: 0 for w₁, 1 for w₂.
-    lr : float > 0
-        The learning rate of the step drawn.
+    lr : float > 0, or None
+        The learning rate of the step drawn; None draws no step (the slice and its tangent only).
     span : float > 0
         The curve covers wᵢ ± span.
     ax : matplotlib Axes, optional
 
     Returns
     -------
-    dict with ``"curve"``, ``"tangent"``, ``"point"``, ``"new_point"`` (Line2D) and ``"step"`` (the arrow,
-    an Annotation).
+    dict with ``"curve"``, ``"tangent"``, ``"point"`` (Line2D) and, unless lr is None, ``"new_point"``
+    (Line2D) and ``"step"`` (the arrow, an Annotation).
     """
     x, w, b, y = _neuron_inputs(x, w, b, y)
     if index not in (0, 1):
         raise ValueError(f"index must be 0 (w₁) or 1 (w₂); got {index!r}")
-    lr = check_positive_number(lr, "lr")
+    lr = None if lr is None else check_positive_number(lr, "lr")
     span = check_positive_number(span, "span")
     trace = neuron_backward(x, w, b, y)
     w_i, loss, slope = w[index].item(), trace.loss.item(), trace.dL_dw[index].item()
-    w_new = w_i - lr * slope
 
     grid = torch.linspace(w_i - span, w_i + span, 201, dtype=torch.float64)
     z_grid = trace.z + (grid - w_i) * x[index]  # only wᵢ moves: z changes by Δwᵢ·xᵢ
     loss_grid = (sigmoid(z_grid) - y) ** 2
-    z_new = trace.z + (w_new - w_i) * x[index]
-    loss_new = ((sigmoid(z_new) - y) ** 2).item()
     half = span / 2  # draw the tangent over the middle half, where it is a fair approximation
     tangent_w = np.array([w_i - half, w_i + half])
 
@@ -147,36 +150,40 @@ def plot_loss_along_weight(x, w, b, y, *, index=1, lr=0.1, span=2.0, ax=None):
             )[0],
             "point": ax.plot([w_i], [loss], "o", color=COLORS["black"], ms=5, label=f"{name} = {w_i:.4f}")[0],
         }
-        artists["step"] = ax.annotate(
-            "",
-            xy=(w_new, loss + slope * (w_new - w_i)),
-            xytext=(w_i, loss),
-            arrowprops={
-                "arrowstyle": "-|>",
-                "color": COLORS["vermillion"],
-                "lw": 1.5,
-                "shrinkA": 0,
-                "shrinkB": 0,
-            },
-        )
-        artists["new_point"] = ax.plot(
-            [w_new],
-            [loss_new],
-            "o",
-            mfc="none",
-            color=COLORS["vermillion"],
-            ms=7,
-            label=f"after one step (lr = {lr:g}): {name} = {w_new:.4f}",
-        )[0]
         ax.set_xlabel(name)
         ax.set_ylabel("L = (ŷ − y)²")
         ax.set_xlim(w_i - span, w_i + span)
+        if lr is not None:  # the SGD step of wᵢ alone, along the tangent
+            w_new = w_i - lr * slope
+            z_new = trace.z + (w_new - w_i) * x[index]  # only wᵢ moves
+            loss_new = ((sigmoid(z_new) - y) ** 2).item()
+            artists["step"] = ax.annotate(
+                "",
+                xy=(w_new, loss + slope * (w_new - w_i)),
+                xytext=(w_i, loss),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": COLORS["vermillion"],
+                    "lw": 1.5,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                },
+            )
+            artists["new_point"] = ax.plot(
+                [w_new],
+                [loss_new],
+                "o",
+                mfc="none",
+                color=COLORS["vermillion"],
+                ms=7,
+                label=f"after one step (lr = {lr:g}): {name} = {w_new:.4f}",
+            )[0]
         ax.legend(loc="best", fontsize=7)
     return artists
 
 
-def neuron_loss_grid(x, b, y, w1_values, w2_values):
-    """L(w₁, w₂) = (σ(w₁x₁ + w₂x₂ + b) − y)² on a grid, in float64.
+def neuron_loss_grid(x, b, y, w1_values, w2_values, *, loss="mse"):
+    """L(w₁, w₂) = loss(σ(w₁x₁ + w₂x₂ + b), y) on a grid, in float64: (ŷ − y)², or BCE for ``loss="bce"``.
 
     Parameters
     ----------
@@ -185,16 +192,21 @@ def neuron_loss_grid(x, b, y, w1_values, w2_values):
     b, y : number
         Bias and target, fixed.
     w1_values, w2_values : 1-D tensors or lists, lengths n₁ and n₂
+    loss : {"mse", "bce"}
+        The loss of one sample, ``neuron_backward``'s kernels (BCE clamps ŷ at machine epsilon).
 
     Returns
     -------
     float64 tensor of shape (n₂, n₁): row j, column i is L(w1_values[i], w2_values[j]) (the layout
     ``contour`` expects).
     """
+    check_choice(loss, "loss", LOSSES)
     x = _float64(x, "x")
     if x.shape != (2,):
         raise ValueError(f"x must hold two numbers (x₁, x₂); got shape {tuple(x.shape)}")
     b, y = _scalar(b, "b"), _scalar(y, "y")
+    if loss == "bce":
+        check_probabilities(y, "y", "for loss='bce'")
     w1_values, w2_values = _float64(w1_values, "w1_values"), _float64(w2_values, "w2_values")
     for name, values in (("w1_values", w1_values), ("w2_values", w2_values)):
         if values.dim() != 1 or values.numel() < 2:
@@ -202,7 +214,7 @@ def neuron_loss_grid(x, b, y, w1_values, w2_values):
                 f"{name} must be a 1-D list of at least two values; got shape {tuple(values.shape)}"
             )
     z = w1_values[None, :] * x[0] + w2_values[:, None] * x[1] + b  # (1, n₁) + (n₂, 1) -> (n₂, n₁)
-    return (sigmoid(z) - y) ** 2
+    return LOSSES[loss][0](sigmoid(z), y)  # the loss kernel of one sample, elementwise
 
 
 def plot_loss_surface(x, w, b, y, *, limits=(-4.0, 4.0), n=41, ax=None):
