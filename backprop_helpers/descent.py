@@ -1,4 +1,5 @@
-"""Gradient descent on the perceptron's squared loss J(w) = (wᵀx + b − y)², one sample, the bias held fixed.
+"""Gradient descent on the perceptron's squared loss J(w) = (wᵀx + b − y)², one sample, the bias held fixed or
+trained too.
 
 Its Hessian is 2xxᵀ, whose largest eigenvalue is λ = 2‖x‖² (the other is 0: the loss is a valley). Along x
 each step multiplies the residual h − y by 1 − lr·λ (notebook 04, § "How large may the learning rate be?"), so
@@ -7,6 +8,9 @@ each step multiplies the residual h − y by 1 − lr·λ (notebook 04, § "How 
     1/λ < lr < 2/λ    overshoots the valley floor every step (oscillates) but converges
     lr = 2/λ          neither: the residual flips sign at constant size
     lr > 2/λ          diverges.
+
+With the bias trained too (``train_bias=True``) the parameters are (b, w) and the input is x̃ = (1, x): the same
+holds with λ̃ = 2‖x̃‖² = 2(1 + ‖x‖²) (notebook 04, section 7).
 
 The path is computed by ``neuron_backward(..., activation="identity")`` and ``sgd_step``; the
 ``PerceptronExplorer`` of notebook 04 draws it.
@@ -46,7 +50,9 @@ class DescentRun:
 
     ``path`` is (k + 1, 2) float64 (w after 0…k steps) and ``losses`` (k + 1,); k = ``steps`` unless the run
     diverged earlier, when ``diverged_at`` is the step whose loss overflowed or passed ``loss_bound``.
-    ``theory_losses`` (steps + 1,) is J₀·(1 − lr·λ)^{2k}.
+    ``theory_losses`` (steps + 1,) is J₀·(1 − lr·λ)^{2k}. ``x`` is the sample; ``biases`` (k + 1,) is b after
+    0…k steps (constant unless ``train_bias``); with ``train_bias`` the eigenvalue ``lam`` (and the rates from
+    it) is λ̃ = 2‖x̃‖² of x̃ = (1, x).
     """
 
     lr: float
@@ -61,6 +67,9 @@ class DescentRun:
     regime: str
     diverged_at: int | None
     loss_bound: float
+    x: torch.Tensor
+    biases: torch.Tensor
+    train_bias: bool
 
 
 def _regime(factor):
@@ -75,12 +84,13 @@ def _regime(factor):
     return "diverges (lr > 2/λ)"
 
 
-def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
-    """Run ``steps`` steps of w ← w − lr·∂J/∂w on J = (wᵀx + b − y)² (b fixed), in float64.
+def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6, train_bias=False):
+    """Run ``steps`` steps of w ← w − lr·∂J/∂w on J = (wᵀx + b − y)², in float64; b fixed, or with
+    ``train_bias`` also b ← b − lr·∂J/∂b.
 
     Each step is ``neuron_backward(x, w, b, y, activation="identity")`` then ``sgd_step``, as their unchecked
     kernels: the inputs are checked once, here. The run stops early, without an error, when the loss overflows
-    or passes ``loss_bound`` (``DescentRun.diverged_at``).
+    or passes ``loss_bound`` (``DescentRun.diverged_at``). With ``train_bias`` the theory uses λ̃ = 2‖(1, x)‖².
     """
     x, w, b = (t.detach().to(torch.float64) for t in check_linear_inputs(x, w, b))
     y = as_float_tensor(y, "y").detach().to(torch.float64)
@@ -90,8 +100,11 @@ def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
     lr = check_positive_number(lr, "lr")
     loss_bound = check_positive_number(loss_bound, "loss_bound")
     steps = check_int(steps, "steps", low=0)
-    lam, lr_oscillate, lr_diverge = critical_learning_rates(x)
-    path, losses, diverged_at = [w], [], None
+    if not isinstance(train_bias, bool):
+        raise TypeError(f"train_bias must be True or False; got {train_bias!r}")
+    x_tilde = torch.cat([torch.ones(1, dtype=torch.float64), x.reshape(-1)]) if train_bias else x
+    lam, lr_oscillate, lr_diverge = critical_learning_rates(x_tilde)
+    path, biases, losses, diverged_at = [w], [b], [], None
     for k in range(steps + 1):
         trace = _neuron_backward(x, w, b, y, "identity", "mse")
         loss = trace.loss.item()
@@ -101,13 +114,17 @@ def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
             break
         if k == steps:
             break
-        w = _sgd_step({"w": w}, {"w": trace.dL_dw}, lr)["w"]
-        if not bool(torch.isfinite(w).all()):  # overflow of w itself: stop, its loss is inf or nan
+        params, grads = {"w": w, "b": b}, {"w": trace.dL_dw, "b": trace.dL_db}
+        if not train_bias:
+            del params["b"], grads["b"]
+        new = _sgd_step(params, grads, lr)
+        w, b = new["w"], new.get("b", b)
+        path.append(w)
+        biases.append(b)
+        if not bool(torch.isfinite(w).all() and torch.isfinite(b).all()):  # overflow: stop, J is inf or nan
             losses.append(math.inf)
-            path.append(w)
             diverged_at = k + 1
             break
-        path.append(w)
     factor = 1 - lr * lam
     with np.errstate(over="ignore"):  # a huge factor overflows to inf: that is what the plot should show
         theory = losses[0] * np.abs(factor) ** (2 * np.arange(steps + 1, dtype=np.float64))
@@ -124,4 +141,7 @@ def gradient_descent_path(x, w, b, y, *, lr, steps, loss_bound=1e6):
         regime=_regime(factor),
         diverged_at=diverged_at,
         loss_bound=loss_bound,
+        x=x,
+        biases=torch.stack([t.reshape(()) for t in biases]),
+        train_bias=train_bias,
     )

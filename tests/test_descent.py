@@ -13,23 +13,25 @@ from backprop_helpers.descent import critical_learning_rates, gradient_descent_p
 X, W0, B, Y = (4.0, -2.0), (1.0, 1.0), 1.0, 1.0  # the seed's nn.Linear(2, 1) example, bias held fixed
 
 
-def sgd_reference_path(lr, steps):
-    """The same run by nn.Linear + nn.MSELoss + optim.SGD in float64, the bias frozen: the reference path."""
+def sgd_reference_path(lr, steps, train_bias=False, x=X):
+    """The same run by nn.Linear + nn.MSELoss + optim.SGD in float64, the bias frozen or trained: the reference
+    paths of the weights and of the bias."""
     linear = nn.Linear(2, 1).double()
     with torch.no_grad():
         linear.weight.copy_(torch.tensor([W0], dtype=torch.float64))
         linear.bias.fill_(B)
-    linear.bias.requires_grad_(False)
-    optimizer = optim.SGD([linear.weight], lr=lr)
-    x = torch.tensor([X], dtype=torch.float64)  # (1, 2): one sample
+    linear.bias.requires_grad_(train_bias)
+    optimizer = optim.SGD([linear.weight, linear.bias] if train_bias else [linear.weight], lr=lr)
+    inputs = torch.tensor([x], dtype=torch.float64)  # (1, 2): one sample
     y = torch.tensor([[Y]], dtype=torch.float64)  # (1, 1)
-    path = [linear.weight.detach().clone().reshape(2)]
+    path, biases = [linear.weight.detach().clone().reshape(2)], [linear.bias.item()]
     for _ in range(steps):
         optimizer.zero_grad()
-        nn.MSELoss()(linear(x), y).backward()
+        nn.MSELoss()(linear(inputs), y).backward()
         optimizer.step()
         path.append(linear.weight.detach().clone().reshape(2))
-    return torch.stack(path)
+        biases.append(linear.bias.item())
+    return torch.stack(path), torch.tensor(biases, dtype=torch.float64)
 
 
 def test_critical_rates_match_the_hessian_by_autograd():
@@ -55,7 +57,48 @@ def test_critical_rates_reject_zero_input():
 @pytest.mark.parametrize("lr", [0.004, 0.02, 0.035, 0.045])
 def test_path_matches_optim_sgd(lr):
     run = gradient_descent_path(X, W0, B, Y, lr=lr, steps=12)
-    torch.testing.assert_close(run.path, sgd_reference_path(lr, 12), rtol=1e-10, atol=1e-12)
+    path, biases = sgd_reference_path(lr, 12)
+    torch.testing.assert_close(run.biases, biases, rtol=0, atol=0)
+    torch.testing.assert_close(run.path, path, rtol=1e-10, atol=1e-12)
+    assert run.biases.tolist() == [B] * 13 and not run.train_bias  # b held fixed
+
+
+@pytest.mark.parametrize(("lr", "x"), [(0.004, X), (0.02, X), (0.04, X), (0.1, (1.2, -2.0))])
+def test_path_with_the_bias_trained_matches_optim_sgd(lr, x):
+    x64 = torch.tensor(x, dtype=torch.float64)  # a tuple would be float32 first: 1.2 is not a float32
+    run = gradient_descent_path(x64, W0, B, Y, lr=lr, steps=12, train_bias=True)
+    path, biases = sgd_reference_path(lr, 12, train_bias=True, x=x)
+    torch.testing.assert_close(run.path, path, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(run.biases, biases, rtol=1e-10, atol=1e-12)
+    assert run.train_bias and run.biases[1].item() != B
+    assert torch.equal(run.x, x64)
+
+
+def test_training_the_bias_too_uses_lambda_tilde():
+    # x̃ = (1, x): λ̃ = 2‖x̃‖² = 2·(1 + 20) = 42 for x = (4, −2), against λ = 40 with b fixed
+    fixed = gradient_descent_path(X, W0, B, Y, lr=0.01, steps=15)
+    trained = gradient_descent_path(X, W0, B, Y, lr=0.01, steps=15, train_bias=True)
+    lam_tilde = critical_learning_rates((1.0, *X))[0]
+    assert (fixed.lam, trained.lam) == pytest.approx((40.0, lam_tilde), rel=1e-12)
+    assert trained.lam == pytest.approx(42.0, rel=1e-12)
+    assert (trained.lr_oscillate, trained.lr_diverge) == pytest.approx((1 / 42, 2 / 42), rel=1e-12)
+    assert trained.factor == pytest.approx(1 - 0.01 * 42)
+    torch.testing.assert_close(trained.losses, trained.theory_losses, rtol=1e-9, atol=1e-20)
+    assert trained.losses[-1] < fixed.losses[-1]  # a larger eigenvalue: a faster contraction at this lr
+    # between 2/λ̃ and 2/λ: converges with b fixed, diverges with b trained
+    lr = 0.049
+    assert 2 / 42 < lr < 2 / 40
+    assert "converges" in gradient_descent_path(X, W0, B, Y, lr=lr, steps=30).regime
+    run = gradient_descent_path(X, W0, B, Y, lr=lr, steps=30, train_bias=True)
+    assert "diverges" in run.regime and run.losses[-1] > run.losses[0]
+
+
+def test_lambda_grows_with_the_square_of_x():
+    for scale in (0.5, 2.0, 3.0):
+        x = tuple(scale * v for v in X)
+        assert gradient_descent_path(x, W0, B, Y, lr=0.001, steps=1).lam == pytest.approx(40.0 * scale**2)
+        tilde = gradient_descent_path(x, W0, B, Y, lr=0.001, steps=1, train_bias=True).lam
+        assert tilde == pytest.approx(2 * (1 + 20.0 * scale**2))
 
 
 @pytest.mark.parametrize("lr", [0.01, 0.03, 0.048])
@@ -106,11 +149,13 @@ def test_overflow_stops_the_run_without_error():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"), [({"lr": 0}, "lr"), ({"steps": -1}, "steps"), ({"steps": 1.5}, "steps")]
-)
+    ("kwargs", "match"),
+    [({"lr": 0}, "lr"), ({"steps": -1}, "steps"), ({"steps": 1.5}, "steps"),
+     ({"train_bias": 1}, r"train_bias must be True or False; got 1")],
+)  # fmt: skip
 def test_gradient_descent_path_rejects_bad_settings(kwargs, match):
     settings = {"lr": 0.01, "steps": 3, **kwargs}
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         gradient_descent_path(X, W0, B, Y, **settings)
 
 
