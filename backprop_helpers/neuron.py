@@ -122,25 +122,41 @@ def _neuron_backward(x, w, b, y, activation, loss):
     )
 
 
-def neuron_autograd(x, w, b, y):
-    """The chain-rule factors of ŷ = σ(w·x + b), L = (ŷ − y)² by torch.autograd (through ``torch.sigmoid``, not
-    the hand formula), in the inputs' dtype (pass float64 for a check): the reference that notebook 01's
-    explorer shows beside ``neuron_backward``.
+def neuron_autograd(x, w, b, y, *, loss="mse"):
+    """The chain-rule factors of ŷ = σ(w·x + b), L = loss(ŷ, y) by torch.autograd (through ``torch.sigmoid`` and
+    torch's own loss, not the hand formulas), in the inputs' dtype (pass float64 for a check): the reference
+    that notebook 01's explorer shows beside ``neuron_backward``.
+
+    Parameters
+    ----------
+    x, w, b, y
+        As for ``neuron_backward``.
+    loss : {"mse", "bce"}
+        ``"mse"``: (ŷ − y)²; ``"bce"``: ``torch.nn.functional.binary_cross_entropy``, whose backward divides by
+        max(ŷ(1 − ŷ), 1e-12). Where ŷ(1 − ŷ) < 1e-12 (|z| ≳ 27.6 in float64) its ∂L/∂ŷ, ∂L/∂z, ∂L/∂w, ∂L/∂b
+        therefore fall below the formula's (ŷ − y)/(ŷ(1 − ŷ)), ŷ − y, …: why torch advises the logits form.
 
     Returns
     -------
     dict with ``dL_dyhat``, ``dyhat_dz``, ``dL_dz``, ``dL_dw``, ``dL_db`` (the ``NeuronTrace`` names)
     """
+    check_choice(loss, "loss", LOSSES)
     x, w, b = (t.detach() for t in check_linear_inputs(x, w, b))
     y = as_float_tensor(y, "y").detach()
     if y.numel() != 1:
         raise ValueError(f"y must be a single target (one element); got shape {tuple(y.shape)}")
+    if loss == "bce":
+        check_probabilities(y, "y", "for loss='bce'")
     w, b = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
     z = (w * x).sum() + b
     y_hat = torch.sigmoid(z)
-    loss = ((y_hat - y.reshape(b.shape)) ** 2).sum()
+    target = y.reshape(b.shape)
+    if loss == "bce":  # torch's BCE wants the target in ŷ's dtype
+        value = torch.nn.functional.binary_cross_entropy(y_hat, target.to(y_hat.dtype), reduction="sum")
+    else:
+        value = ((y_hat - target) ** 2).sum()
     (dyhat_dz,) = torch.autograd.grad(y_hat.sum(), z, retain_graph=True)
-    dL_dyhat, dL_dz, dL_dw, dL_db = torch.autograd.grad(loss, (y_hat, z, w, b))
+    dL_dyhat, dL_dz, dL_dw, dL_db = torch.autograd.grad(value, (y_hat, z, w, b))
     return {"dL_dyhat": dL_dyhat, "dyhat_dz": dyhat_dz, "dL_dz": dL_dz, "dL_dw": dL_dw, "dL_db": dL_db}
 
 

@@ -309,6 +309,51 @@ def test_neuron_autograd_matches_the_hand_trace_and_a_finite_difference():
     assert w.grad is None and not w.requires_grad  # the inputs are left alone
 
 
+def test_neuron_autograd_with_bce_matches_the_hand_trace_and_a_finite_difference():
+    # mixed signs, y = 0.25 (a soft target), z = 0.8·(−1.5) + (−0.6)·2 + 0.3 = −1.2 − 1.2 + 0.3 = −2.1
+    x = torch.tensor([-1.5, 2.0], dtype=F64)
+    w = torch.tensor([0.8, -0.6], dtype=F64)
+    b, y = torch.tensor(0.3, dtype=F64), torch.tensor(0.25, dtype=F64)
+    auto = neuron_autograd(x, w, b, y, loss="bce")
+    hand = neuron_backward(x, w, b, y, loss="bce")
+    for name, value in auto.items():
+        assert value.dtype == F64
+        assert torch.allclose(value, getattr(hand, name), rtol=1e-12, atol=1e-15), name
+    # BCE through σ: ∂L/∂z = ŷ − y, no σ′ left in it
+    assert auto["dL_dz"].item() == pytest.approx(torch.sigmoid(torch.tensor(-2.1, dtype=F64)).item() - 0.25)
+
+    def bce(params):
+        return torch.nn.functional.binary_cross_entropy(
+            torch.sigmoid((params["w"] * x).sum() + params["b"]), y
+        )
+
+    numeric = numerical_grad(bce, {"w": w, "b": b})
+    assert torch.allclose(auto["dL_dw"], numeric["w"], rtol=1e-6, atol=1e-9)
+    assert torch.allclose(auto["dL_db"], numeric["b"], rtol=1e-6, atol=1e-9)
+    # the MSE reference differs (the keyword is used): ∂L/∂z = 2(ŷ − y)·σ′(z) there
+    assert not torch.allclose(neuron_autograd(x, w, b, y)["dL_dz"], auto["dL_dz"])
+
+
+def test_neuron_autograd_with_bce_shows_torchs_floor_when_confidently_wrong():
+    # z = 30, y = 0: ŷ(1 − ŷ) ≈ 9.4e-14 < 1e-12, where torch's BCE backward divides by 1e-12 instead
+    x, w = torch.tensor([1.0], dtype=F64), torch.tensor([30.0], dtype=F64)
+    b, y = torch.tensor(0.0, dtype=F64), 0.0
+    auto = neuron_autograd(x, w, b, torch.tensor(y, dtype=F64), loss="bce")
+    hand = neuron_backward(x, w, b, torch.tensor(y, dtype=F64), loss="bce")
+    y_hat = hand.y_hat.item()
+    assert hand.dL_dz.item() == pytest.approx(y_hat - y, rel=1e-12)  # the formula: ŷ − y ≈ 1
+    floor = y_hat * (1 - y_hat) / 1e-12  # torch: (ŷ − y)/max(ŷ(1 − ŷ), 1e-12) · σ′(z)
+    assert auto["dL_dz"].item() == pytest.approx((y_hat - y) * floor, rel=1e-6)
+    assert auto["dL_dz"].item() < 0.2 * hand.dL_dz.item()
+
+
+def test_neuron_autograd_rejects_a_bad_loss_and_a_bce_target_outside_0_1():
+    with pytest.raises(ValueError, match=r"^loss must be one of 'mse', 'bce'; got 'hinge'"):
+        neuron_autograd([1.0], [1.0], 0.0, 1.0, loss="hinge")
+    with pytest.raises(ValueError, match=r"^y must lie in \[0, 1\] for loss='bce'; got 1.5"):
+        neuron_autograd([1.0], [1.0], 0.0, 1.5, loss="bce")
+
+
 def test_neuron_autograd_rejects_bad_input_by_name():
     with pytest.raises(ValueError, match=r"^y must be a single target"):
         neuron_autograd([1.0], [1.0], 0.0, [1.0, 0.0])
