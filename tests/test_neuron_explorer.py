@@ -14,8 +14,10 @@ from backprop_helpers import neuron_backward, sgd_step
 from backprop_helpers.widgets import NeuronExplorer
 from backprop_helpers.widgets.neuron_explorer import (
     DEFAULTS,
+    LOSS_TOP,
     PARAM_RANGE,
     SATURATED,
+    SURFACE_LEVELS,
     NeuronExplorerState,
     NeuronRun,
 )
@@ -205,7 +207,7 @@ def test_the_surface_is_recomputed_only_when_x_b_or_y_change(explorer, monkeypat
 
     calls = []
     original = module.neuron_loss_grid
-    monkeypatch.setattr(module, "neuron_loss_grid", lambda *a: (calls.append(a), original(*a))[1])
+    monkeypatch.setattr(module, "neuron_loss_grid", lambda *a, **k: (calls.append(a), original(*a, **k))[1])
     explorer.controls["w1"].value = 1.0
     explorer.controls["w2"].value = -2.0
     explorer.controls["lr"].value = 0.5
@@ -282,3 +284,180 @@ def test_a_parameter_at_the_slider_edge_is_said(explorer, name):
     assert f"{label} at the edge of the slider range (−4 … 4)" in explorer.message
     explorer.controls[name].value = PARAM_RANGE[1] - 0.01
     assert "edge" not in explorer.message
+
+
+# -- the loss switch: MSE's ∂L/∂z vanishes with σ′ when confidently wrong, BCE's ŷ − y does not ------------------
+
+
+def bce_autograd_reference(values):
+    """∂L/∂z, ∂L/∂w, ∂L/∂b by autograd through torch.sigmoid and torch's BCE, the explorer's code not involved."""
+    w = torch.tensor([values["w1"], values["w2"]], dtype=F64, requires_grad=True)
+    b = torch.tensor(values["b"], dtype=F64, requires_grad=True)
+    x = torch.tensor([values["x1"], values["x2"]], dtype=F64)
+    z = (w * x).sum() + b
+    z.retain_grad()
+    torch.nn.functional.binary_cross_entropy(
+        torch.sigmoid(z), torch.tensor(values["y"], dtype=F64)
+    ).backward()
+    return z.grad.item(), w.grad, b.grad
+
+
+def test_with_bce_the_state_is_neuron_backward_with_bce_and_torchs_bce(explorer):
+    settings = {"w1": -1.3, "w2": 0.8, "b": 0.25, "x1": -2.0, "x2": 1.5, "y": 0.3}
+    for name, value in settings.items():
+        explorer.controls[name].value = value
+    explorer.controls["loss"].value = "bce"
+    state = explorer.state
+    assert state.loss == "bce" and explorer.values()["loss"] == "bce"
+    expected = neuron_backward(
+        torch.tensor([settings["x1"], settings["x2"]], dtype=F64),
+        torch.tensor([settings["w1"], settings["w2"]], dtype=F64),
+        torch.tensor(settings["b"], dtype=F64),
+        torch.tensor(settings["y"], dtype=F64),
+        loss="bce",
+    )
+    for name, value in expected.as_dict().items():
+        assert torch.allclose(getattr(state.trace, name), value, rtol=1e-12, atol=1e-15), name
+    dL_dz, dL_dw, dL_db = bce_autograd_reference(settings)
+    assert state.autograd["dL_dz"].item() == pytest.approx(dL_dz, rel=1e-10)
+    assert torch.allclose(state.autograd["dL_dw"], dL_dw, rtol=1e-10, atol=1e-14)
+    assert torch.allclose(state.autograd["dL_db"], dL_db, rtol=1e-10, atol=1e-14)
+    # BCE through σ: ∂L/∂z = ŷ − y, and the state holds MSE's 2(ŷ − y)·σ′(z) at the same point beside it
+    y_hat, slope = state.trace.y_hat.item(), state.trace.dyhat_dz.item()
+    assert state.dL_dz_by_loss["bce"] == pytest.approx(y_hat - 0.3, rel=1e-12)
+    assert state.dL_dz_by_loss["mse"] == pytest.approx(2 * (y_hat - 0.3) * slope, rel=1e-12)
+    assert "L = BCE(ŷ, y)" in explorer.readout.value and "✓ hand = autograd" in explorer.readout.value
+
+
+def test_the_loss_switch_starts_a_new_run_and_the_model_is_a_function_of_the_values(explorer):
+    explorer.controls["loss"].value = "bce"
+    bce_loss = explorer.state.trace.loss.item()
+    # defaults: ŷ = 0.065989, y = 1: BCE = −log ŷ = 2.718267 (MSE's 0.872377)
+    assert bce_loss == pytest.approx(2.718267, abs=5e-7) and explorer.state.losses == [bce_loss]
+    explorer.step()
+    explorer.step()
+    explorer.controls["loss"].value = "mse"
+    # a new run from the sliders (the last step's point on their grid): its losses are MSE's, not BCE's
+    assert len(explorer.state.path) == 1
+    shown = {name: explorer.controls[name].value for name in RESTART}
+    assert explorer.state.losses == [pytest.approx(reference(shown).loss.item(), rel=1e-12)]
+    explorer.controls["loss"].value = "bce"
+    values = {**DEFAULTS, "loss": "mse"}
+    state = explorer.model(values, explorer.start_history(values))  # a pure function: nothing shown moves
+    assert state.loss == "mse" and state.trace.loss.item() == pytest.approx(0.872377, abs=5e-7)
+    assert explorer.state.loss == "bce" and explorer.values()["loss"] == "bce"
+    assert NeuronExplorer(loss="bce").state.trace.loss.item() == pytest.approx(bce_loss, rel=1e-12)
+    explorer.reset()
+    assert explorer.values()["loss"] == "mse"
+
+
+@pytest.mark.parametrize(
+    ("loss", "dL_dz", "printed"), [("mse", -0.115135, "0.368610"), ("bce", -0.934011, "2.990294")]
+)
+def test_the_readout_shows_the_gradients_size(loss, dL_dz, printed):
+    explorer = NeuronExplorer(loss=loss)
+    # ∇L = ∂L/∂z·(x₁, x₂, 1) = ∂L/∂z·(0.5, 3, 1), so ‖∇L‖ = |∂L/∂z|·√(0.25 + 9 + 1) = |∂L/∂z|·3.201562:
+    # MSE 0.115135·3.201562 = 0.368610, BCE 0.934011·3.201562 = 2.990294
+    expected = abs(dL_dz) * 10.25**0.5
+    assert explorer.state.grad_norm == pytest.approx(expected, abs=5e-6)
+    assert explorer.state.grad_norm_autograd == pytest.approx(explorer.state.grad_norm, rel=1e-10)
+    trace = explorer.state.trace
+    assert explorer.state.grad_norm == pytest.approx(
+        (trace.dL_dw[0] ** 2 + trace.dL_dw[1] ** 2 + trace.dL_db**2).sqrt().item(), rel=1e-12
+    )
+    assert "‖∇L‖" in explorer.readout.value
+    assert explorer.readout.value.count(f"<td>{printed}</td>") == 2  # hand and autograd
+
+
+def confidently_wrong(loss):
+    """w₂ = −2 at the defaults: z = 0.25 − 6 + 0.7 = −5.05, ŷ = σ(−5.05) ≈ 0.0064 against y = 1."""
+    explorer = NeuronExplorer(loss=loss)
+    explorer.controls["w2"].value = -2.0
+    return explorer
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_confidently_wrong_the_message_contrasts_the_two_losses_from_the_numbers(loss):
+    explorer = confidently_wrong(loss)
+    state = explorer.state
+    y_hat, slope = state.trace.y_hat.item(), state.trace.dyhat_dz.item()
+    assert y_hat < 0.05 and state.trace.z.item() == pytest.approx(-5.05, abs=1e-12)
+    mse, bce = state.dL_dz_by_loss["mse"], state.dL_dz_by_loss["bce"]
+    assert bce == pytest.approx(y_hat - 1, rel=1e-12)  # ŷ − y ≈ −0.9936: does not vanish
+    assert mse == pytest.approx(2 * (y_hat - 1) * slope, rel=1e-12)  # × 2σ′ ≈ 0.0127: does
+    assert abs(mse) < 0.02 < 0.99 < abs(bce)
+    message = explorer.message
+    assert "confidently wrong" in message
+    assert f"MSE's ∂L/∂z = 2(ŷ − y)·σ′(z) = {mse:.4f}".replace("-", "−") in message
+    assert f"BCE's ∂L/∂z = ŷ − y = {bce:.4f}".replace("-", "−") in message
+    assert ("vanishes with σ′" in message) == (loss == "mse")
+    assert ("keeps its size" in message) == (loss == "bce")
+    assert state.trace.dL_dz.item() == (mse if loss == "mse" else bce)
+
+
+def test_confidently_wrong_a_bce_step_moves_1_over_2_sigma_prime_times_further():
+    steps = {}
+    for loss in ("mse", "bce"):
+        explorer = confidently_wrong(loss)
+        before = torch.tensor([*explorer.state.w, explorer.state.b], dtype=F64)
+        slope = explorer.state.trace.dyhat_dz.item()
+        explorer.step()
+        steps[loss] = (torch.tensor([*explorer.state.w, explorer.state.b], dtype=F64) - before).norm().item()
+        assert steps[loss] == pytest.approx(0.1 * _norm_before(loss), rel=1e-9)  # lr·‖∇L‖
+    # the step is lr·‖∇L‖ = lr·|∂L/∂z|·‖(x₁, x₂, 1)‖: their ratio is |ŷ − y| / |2(ŷ − y)σ′| = 1/(2σ′) ≈ 79
+    assert steps["bce"] / steps["mse"] == pytest.approx(1 / (2 * slope), rel=1e-9)
+
+
+def _norm_before(loss):
+    return confidently_wrong(loss).state.grad_norm
+
+
+def test_no_contrast_when_right_or_not_confident():
+    explorer = confidently_wrong("mse")
+    explorer.controls["y"].value = 0.0  # ŷ ≈ 0.0064 against y = 0: confident and right
+    assert "confidently wrong" not in explorer.message
+    explorer.controls["y"].value = 0.5  # |ŷ − y| < ½: not wrong enough
+    assert "confidently wrong" not in explorer.message
+    assert NeuronExplorer(loss="bce").message == ""  # the defaults: ŷ = 0.066 is not within 0.05 of 0
+
+
+def test_saturation_is_mses_message_and_bce_does_not_say_every_gradient_is_tiny():
+    for loss, said in (("mse", True), ("bce", False)):
+        explorer = NeuronExplorer(loss=loss)
+        explorer.controls["w2"].value = 2.0
+        explorer.controls["y"].value = 0.6  # z = 7.95, ŷ ≈ 0.9996: saturated, |ŷ − y| < ½
+        assert explorer.state.trace.dyhat_dz.item() < SATURATED
+        assert ("saturated" in explorer.message) == said, loss
+    # with BCE, ∂L/∂z = ŷ − y ≈ 0.4 here: not tiny at all
+    assert explorer.state.trace.dL_dz.item() == pytest.approx(explorer.state.trace.y_hat.item() - 0.6)
+
+
+def test_with_bce_the_surface_is_bces_clipped_and_the_loss_axis_widens():
+    explorer = NeuronExplorer(loss="bce")
+    grid = explorer._surface.get_array()
+    w1, w2 = PARAM_RANGE[0], PARAM_RANGE[1]  # first column, last row
+    values = {**DEFAULTS, "w1": w1, "w2": w2}
+    expected = neuron_backward(
+        torch.tensor([0.5, 3.0], dtype=F64), torch.tensor([w1, w2], dtype=F64), torch.tensor(0.7, dtype=F64),
+        torch.tensor(values["y"], dtype=F64), loss="bce",
+    ).loss.item()  # fmt: skip
+    assert grid[-1, 0] == pytest.approx(expected, rel=1e-12)
+    assert grid.max() > 3  # BCE is unbounded: the colour scale stops at 3, the top band holds the rest
+    assert list(explorer._surface.norm.boundaries) == pytest.approx(list(SURFACE_LEVELS["bce"]))
+    assert [t.get_text() for t in explorer._ax_colorbar.get_yticklabels()][-1] == "≥3"
+    assert explorer._ax_loss.get_ylim()[1] > 2.718267  # L = 2.718 at the start fits
+    explorer.controls["loss"].value = "mse"
+    assert explorer._ax_loss.get_ylim()[1] == pytest.approx(LOSS_TOP)  # back to MSE's [0, 1]
+    assert list(explorer._surface.norm.boundaries) == pytest.approx(list(SURFACE_LEVELS["mse"]))
+
+
+def test_where_torchs_bce_floors_its_gradient_the_readout_says_why():
+    explorer = NeuronExplorer(loss="bce")
+    for name in ("w1", "w2", "b", "x1", "x2"):
+        explorer.controls[name].value = 4.0
+    explorer.controls["y"].value = 0.0  # z = 16 + 16 + 4 = 36: ŷ(1 − ŷ) ≈ 2.2e-16 < 1e-12
+    state = explorer.state
+    assert state.trace.dL_dz.item() == pytest.approx(1.0, abs=1e-12)  # the formula: ŷ − y
+    assert state.autograd["dL_dz"].item() < 1e-3  # torch: (ŷ − y)·ŷ(1 − ŷ)/1e-12
+    assert "torch's BCE divides by max(ŷ(1 − ŷ), 1e-12)" in explorer.readout.value
+    assert "e+15" in explorer.readout.value  # ∂L/∂ŷ = 1/(1 − ŷ) ≈ 4.5e15 in scientific notation
