@@ -1,4 +1,5 @@
-"""AutogradExplorer, driven headless: x.grad accumulates under backward(), survives a move of x, zero_() resets it."""
+"""AutogradExplorer, driven headless: x.grad accumulates under backward(), survives a move of x, zero_() resets it;
+the fork c = a + a: one backward() hands a the sum of the paths once, a second call doubles a.grad."""
 
 import math
 
@@ -7,7 +8,7 @@ import torch
 
 from backprop_helpers.checking import numerical_grad
 from backprop_helpers.widgets import AutogradExplorer
-from backprop_helpers.widgets.autograd_explorer import EXPRESSIONS, AutogradState
+from backprop_helpers.widgets.autograd_explorer import EXPRESSIONS, AutogradState, BackwardHistory
 
 
 def autograd_derivative(key, x):
@@ -168,3 +169,80 @@ def test_the_constructor_arguments_are_the_controls_defaults():
         AutogradExplorer(expression="cube")
     with pytest.raises(ValueError, match=r"^x must be a number in \[-2.5, 2.5\]"):
         AutogradExplorer(x=10.0)
+
+
+# -- the fork c = a + a: the sum inside one backward() beside the sum across calls ---------------------------------
+
+
+def handed_by_torch(x, calls):
+    """What a hook on a fresh leaf a sees over ``calls`` calls of (a + a).backward(), and a.grad after: the
+    reference for the explorer's record, the explorer's code not involved."""
+    a = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    handed = []
+    a.register_hook(lambda grad: handed.append(grad.item()))
+    for _ in range(calls):
+        (a + a).backward()
+    return handed, a.grad.item()
+
+
+@pytest.fixture
+def fork():
+    return AutogradExplorer(expression="fork", x=1.5)
+
+
+def test_the_fork_is_named_as_in_notebook_02(fork):
+    state = fork.state
+    # c = a + a at a = 1.5: c = 3; dc/da = 1 + 1 = 2, one local gradient per path
+    assert (state.value, state.derivative, state.paths) == (3.0, 2.0, (1.0, 1.0))
+    assert state.handed == () and state.grad is None
+    assert fork.controls["x"].description == "a" and fork._ax_f.get_xlabel() == "a"
+    assert fork._ax_g.get_title() == "a.grad after each call"
+    html = fork.readout.value
+    assert "c = a + a" in html and "dc/da" in html and "1 + 1 = 2.0000" in html and "x.grad" not in html
+    fork.controls["expression"].value = "chain"  # back to the chain: the leaf is x again
+    assert fork.controls["x"].description == "x" and fork._ax_g.get_title() == "x.grad after each call"
+
+
+def test_one_backward_hands_the_leaf_the_sum_of_the_paths_once(fork):
+    fork.controls["backward"].click()
+    state = fork.state
+    handed, grad = handed_by_torch(1.5, 1)
+    assert handed == [2.0]  # torch: the hook fires once, with 1 + 1
+    assert state.handed == tuple(handed) and state.grad == grad == 2.0 and state.n_backward == 1
+    assert sum(state.paths) == state.handed[0]  # the paths' sum is what one call hands over
+    html = fork.readout.value
+    assert "handed to a once" in html and "press again and a.grad doubles" in html
+    assert fork.message == ""  # one call: a.grad is dc/da
+
+
+def test_a_second_backward_doubles_grad_while_each_call_still_hands_over_one_sum(fork):
+    fork.backward()
+    fork.backward()
+    state = fork.state
+    handed, grad = handed_by_torch(1.5, 2)
+    assert handed == [2.0, 2.0]  # torch: once per call, each time the summed paths
+    assert state.handed == (2.0,) and fork.history.handed == (("fork", (2.0,)), ("fork", (2.0,)))
+    assert state.grad == grad == 4.0 and state.history == (2.0, 4.0)  # across calls: 2 + 2
+    html = fork.readout.value
+    # both numbers in the read-out: the sum inside one call and the accumulated .grad
+    assert "<td>handed to a in the last call</td><td>2.0000</td>" in html
+    assert "<td>a.grad</td><td>4.0000</td>" in html
+    assert "a.grad = 2.0000 + 2.0000 = 4.0000 after 2 calls" in html
+    assert "a.grad ≠ dc/da: it holds the sum of 2 backward() calls" in fork.message
+    fork.zero_grad()
+    assert fork.state.handed == () and fork.state.grad == 0.0
+
+
+def test_the_record_is_a_function_of_the_run_and_belongs_to_its_expression(fork):
+    leaf = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    values = {"expression": "fork", "x": 1.5}
+    run = BackwardHistory(leaf, grads=(40.0, 42.0), handed=(("chain", (40.0,)), ("fork", (2.0,))))
+    assert AutogradExplorer.model(fork, values, run).handed == (2.0,)
+    assert AutogradExplorer.model(fork, {**values, "expression": "chain"}, run).handed == ()
+    assert fork.state.handed == ()  # nothing shown moved
+    # a chain's call hands over dv/dx itself (one path): at x = 2, 40
+    explorer = AutogradExplorer()
+    explorer.backward()
+    assert explorer.state.handed == (40.0,)
+    explorer.controls["expression"].value = "fork"  # the record was the chain's: not the fork's sum
+    assert explorer.state.handed == () and "Press <code>backward()</code> twice" in explorer.readout.value
