@@ -4,7 +4,8 @@ For each ``notebooks/NN_*.ipynb``: open it in Lab, Run All, and check that no ce
 traceback, stderr or "Error displaying widget" and that every cell ran. Then, for each explorer
 (``.bp-explorer``): its controls, figure and read-out are visible; every slider is moved with the keyboard
 (click the handle, then arrow keys); at least one slider must change both the read-out and the figure; a
-Step/Train/backward() button must change the read-out or the figure, and Reset must then change it back.
+Step/Train/backward() button must change the read-out or the figure, and Reset must then change it back; a
+drop-down's next choice (the BCE loss, the fork) must keep the first slider and that button working.
 Anything the kernel reports while the controls are used (an exception in a callback, stderr) fails too.
 
 Screenshots of every explorer before and after go to ``screenshots/`` (gitignored), with a JSON summary
@@ -201,6 +202,16 @@ def check_explorer(nb, explorer, name):
             if not entry["slider_after"]:
                 notes.append(
                     f"with {dropdown['label']!r} = {entry['choice']!r} the first slider changes nothing"
+                )
+        if advance and advanced:  # the new choice's lesson runs too (the BCE loss, the fork): Step/backward()
+            before = after
+            explorer.locator("button.widget-button").nth(advance[0]["index"]).click()
+            after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
+            entry["advance_after"] = after["readout"] != before["readout"] or after["src"] != before["src"]
+            if not entry["advance_after"]:
+                problems.append(
+                    f"with {dropdown['label']!r} = {entry['choice']!r}, pressing {advance[0]['label']!r} "
+                    "changed nothing"
                 )
         summary.setdefault("dropdowns", []).append(entry)
         if not changed:
