@@ -3,6 +3,7 @@ digits, each catalogued mistake gets its own hint, no hint gives the answer, the
 explorer of the same notebook cannot show the answers."""
 
 import re
+from dataclasses import replace
 
 import pytest
 import torch
@@ -26,6 +27,7 @@ from backprop_helpers.exercises.perceptron import (
     UPDATE_ADVICE,
 )
 from backprop_helpers.widgets import PerceptronExplorer
+from backprop_helpers.widgets.readout import num
 
 # Exercise 1/2/4 by hand: x̃ = (2, −1, 3), w̃ = (1, 1, 1), y = 1: h = 2 − 1 + 3 = 4, h − y = 3,
 # ∂J/∂w̃ = 2·3·x̃ = (12, −6, 18); after lr = 0.1: w̃ = (1 − 1.2, 1 + 0.6, 1 − 1.8) = (−0.2, 1.6, −0.8);
@@ -203,10 +205,10 @@ def test_an_uncatalogued_answer_gets_advice_that_fits_the_exercise(check, wrong,
 
 
 def test_the_explorer_cannot_show_the_answers():
-    # Its sliders are the learning rate and the step count on its own two-weight problem; the exercises have
-    # three weights (1, 2, 4) or a batch (3), and it shows no gradient at all.
+    # Its sliders are the learning rate, the step count and the sample x of its own two-weight problem, with b
+    # fixed or trained; the exercises have three weights (1, 2, 4) or a batch (3), and it shows no gradient.
     explorer = PerceptronExplorer()
-    assert set(explorer.values()) == {"lr", "steps"}
+    assert set(explorer.values()) == {"lr", "steps", "x1", "x2", "train_bias"}
     with pytest.raises(ValueError, match="two numbers"):
         PerceptronExplorer(x=GRADIENT_PROBLEM["x_tilde"], w=GRADIENT_PROBLEM["w_tilde"])
     assert not check_largest_stable_lr(explorer.state.lr_diverge).ok
@@ -214,6 +216,36 @@ def test_the_explorer_cannot_show_the_answers():
     for number in re.findall(r"\d+\.\d+", explorer.readout.value):
         assert not check_largest_stable_lr(float(number)).ok
         assert not check_batch_bias_gradient(float(number)).ok
+
+
+def test_no_sample_on_the_explorers_grid_shows_exercise_4s_threshold():
+    # With b trained the explorer shows λ̃ = 2(1 + ‖x‖²) of x̃ = (1, x): an x with ‖x‖² = 13 would show exercise
+    # 4's 2/λ̃ = 1/14 (x̃ = (2, −1, 3) has ‖x̃‖² = 14). Every x on the sliders' grid, either way, prints its λ, 1/λ
+    # and 2/λ as the read-out does; none passes exercise 4 (nor exercise 3's bias gradient).
+    explorer = PerceptronExplorer()
+    spec = explorer.specs["x1"]
+    assert explorer.specs["x2"] == replace(spec, label="x₂", default=-2.0)
+    grid = [spec.snap(spec.low + k * spec.step) for k in range(spec.index(spec.high) + 1)]
+    assert 0.0 in grid and 4.0 in grid and -2.0 in grid
+    shown = set()
+    for x1 in grid:
+        for x2 in grid:
+            for train_bias in (False, True):
+                if x1 == x2 == 0:
+                    continue
+                lam = 2 * (x1**2 + x2**2 + train_bias)
+                shown |= {float(num(lam)), float(num(1 / lam, 6)), float(num(2 / lam, 6))}
+    assert [v for v in shown if check_largest_stable_lr(v).ok or check_batch_bias_gradient(v).ok] == []
+    # the scan is not vacuous: the grid's nearest thresholds are close to the answer
+    assert any(check_largest_stable_lr(v).message.startswith("✗") and "close" in check_largest_stable_lr(v).message
+               for v in shown)  # fmt: skip
+    explorer.controls["train_bias"].value = True
+    explorer.controls["x1"].value, explorer.controls["x2"].value = (
+        3.6,
+        0.4,
+    )  # ‖x‖² = 13.12, as near 13 as it gets
+    feedback = check_largest_stable_lr(explorer.state.lr_diverge)  # 2/λ̃ = 2/28.24
+    assert not feedback.ok and "close" in feedback.message
 
 
 ANSWER_STRINGS = {

@@ -1,6 +1,7 @@
 """PerceptronExplorer, driven headless: it shows gradient_descent_path (whose math is tested in test_descent.py),
-the read-out states the theory, and divergence is a message (the contract every explorer keeps is in
-test_explorer_contract.py)."""
+the read-out states the theory, the sample x and the "train b too" switch change λ as λ = 2‖x‖² and
+λ̃ = 2(1 + ‖x‖²), the loss surface follows x, and divergence is a message (the contract every explorer keeps is
+in test_explorer_contract.py)."""
 
 import math
 
@@ -11,6 +12,7 @@ import torch
 from backprop_helpers.descent import DescentRun, gradient_descent_path
 from backprop_helpers.widgets import PerceptronExplorer
 from backprop_helpers.widgets.perceptron_explorer import LOSS_TOP, _clip_losses
+from backprop_helpers.widgets.readout import num
 
 X, W0, B, Y = (4.0, -2.0), (1.0, 1.0), 1.0, 1.0  # the seed's nn.Linear(2, 1) example, bias held fixed
 
@@ -117,6 +119,9 @@ def test_max_steps_sets_the_steps_slider():
     ("kwargs", "match"),
     [
         ({"x": (0.0, 0.0)}, "all zeros"),
+        ({"x": (4.1, -2.0)}, "x1 must lie on the slider's grid"),
+        ({"x": (4.0, -6.4)}, r"x2 must be a number in \[-6, 6\]"),
+        ({"train_bias": 1}, "train_bias must be True or False"),
         ({"x": (1.0, 2.0, 3.0)}, "two numbers"),
         ({"w": "ab"}, "w must be"),
         ({"lr": 5.0}, r"lr must be a number in \[0.001, 1\]"),
@@ -130,3 +135,99 @@ def test_max_steps_sets_the_steps_slider():
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         PerceptronExplorer(**kwargs)
+
+
+# -- the sample x and the "train b too" switch ------------------------------------------------------------------
+
+
+def _x64(x):
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def test_the_x_sliders_default_to_the_source_notebooks_sample(explorer):
+    values = explorer.values()
+    assert (values["x1"], values["x2"], values["train_bias"]) == (4.0, -2.0, False)
+    assert explorer.specs["x1"].effect == explorer.specs["train_bias"].effect == "restart"
+    torch.testing.assert_close(explorer.state.x, _x64(X), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("train_bias", [False, True])
+def test_the_state_follows_x_and_the_switch(explorer, train_bias):
+    explorer.controls["x1"].value = 2.0
+    explorer.controls["x2"].value = 1.2
+    explorer.controls["train_bias"].value = train_bias
+    values = explorer.values()
+    assert (values["x1"], values["x2"]) == (2.0, 1.2)
+    expected = gradient_descent_path(_x64((2.0, 1.2)), W0, B, Y, lr=0.01, steps=10, train_bias=train_bias)
+    state = explorer.state
+    torch.testing.assert_close(state.path, expected.path, rtol=0, atol=0)
+    torch.testing.assert_close(state.biases, expected.biases, rtol=0, atol=0)
+    assert state.lam == expected.lam and state.train_bias is train_bias
+    norm2 = 2.0**2 + 1.2**2
+    assert state.lam == pytest.approx(2 * (norm2 + train_bias), rel=1e-12)  # λ = 2‖x‖², λ̃ = 2(1 + ‖x‖²)
+
+
+def test_lambda_grows_as_the_square_of_x_in_the_readout(explorer):
+    shown = {}
+    for x1 in (1.2, 2.4, 4.8):  # x doubled twice: λ four times as large each time
+        explorer.controls["x1"].value = x1
+        explorer.controls["x2"].value = 0.0
+        shown[x1] = explorer.state.lam
+        assert f"λ = 2‖x‖² = {num(2 * x1**2)}" in explorer.readout.value
+        assert f"‖x‖² = {num(x1**2)}" in explorer.readout.value
+        assert f"2/λ = {num(1 / x1**2, 6)}" in explorer.readout.value
+    assert shown[2.4] == pytest.approx(4 * shown[1.2]) and shown[4.8] == pytest.approx(4 * shown[2.4])
+
+
+def test_training_b_too_shows_lambda_tilde(explorer):
+    assert "λ = 2‖x‖² = 40.0000" in explorer.readout.value and "λ̃" not in explorer.readout.value
+    explorer.controls["train_bias"].value = True
+    text = explorer.readout.value
+    assert "λ̃ = 2‖x̃‖² = 2(1 + ‖x‖²) = 42.0000" in text  # x̃ = (1, 4, −2): 2·21
+    assert f"1/λ̃ = {num(1 / 42, 6)}" in text and f"2/λ̃ = {num(2 / 42, 6)}" in text
+    assert f"1 − lr·λ̃ = {num(1 - 0.01 * 42)} per step" in text
+    b_last = explorer.state.biases[-1].item()
+    assert b_last != B and f"b = {num(b_last)}" in text
+    assert explorer._valley_now.get_visible()  # the valley floor of the last b, beside the starting one
+    # an lr between 2/λ̃ and 2/λ: fine with b fixed, growing with b trained, and the message says λ̃
+    explorer.controls["lr"].value = 0.049  # on the grid: 10^(−3 + 169·0.01) = 0.04898
+    lr = explorer.values()["lr"]
+    assert 2 / 42 < lr < 2 / 40
+    assert explorer.message.startswith(f"⚠ lr = {num(lr)} > 2/λ̃ = {num(2 / 42)}: the loss grows every step")
+    explorer.controls["train_bias"].value = False
+    assert explorer.message == "" and not explorer._valley_now.get_visible()
+
+
+def test_the_loss_surface_follows_x_without_a_full_redraw_for_a_small_move(explorer):
+    before = explorer._fill.get_array().copy()
+    limits = explorer._ax_path.get_xlim(), explorer._ax_path.get_ylim()
+    explorer.controls["x1"].value = 3.6  # a small move: the window stays, the surface is redrawn
+    assert explorer._background is not None  # only the animated artists were drawn
+    assert (explorer._ax_path.get_xlim(), explorer._ax_path.get_ylim()) == limits
+    after = explorer._fill.get_array()
+    assert not np.array_equal(before, after)
+    # the image is J(w₁, w₂) = (w·x + b − y)² of the new x at the starting b, on the window's grid
+    (w1_low, w1_high), (w2_low, w2_high) = limits
+    centre = np.array([(w1_low + w1_high) / 2, (w2_low + w2_high) / 2])
+    n = after.shape[0]
+    assert after[n // 2, n // 2] == pytest.approx((centre @ np.array([3.6, -2.0]) + B - Y) ** 2, rel=1e-9)
+    valley_w1, valley_w2 = explorer._valley.get_data()
+    np.testing.assert_allclose(valley_w1 * 3.6 + valley_w2 * -2.0, Y - B)
+    # a large move: the path converges elsewhere, so the window moves (one full redraw), the path inside it
+    explorer.controls["x1"].value = -6.0
+    explorer.controls["x2"].value = -6.0
+    xlim, ylim = explorer._ax_path.get_xlim(), explorer._ax_path.get_ylim()
+    assert (xlim, ylim) != limits
+    w_end = explorer.state.path[-1].numpy()
+    assert xlim[0] < w_end[0] < xlim[1] and ylim[0] < w_end[1] < ylim[1]
+
+
+def test_x_at_the_origin_is_a_message(explorer):
+    explorer.controls["x1"].value = 0.0
+    good = explorer.state  # x = (0, −2)
+    explorer.controls["x2"].value = 0.0
+    assert "x = (0, 0)" in explorer.message and explorer.state is good
+    explorer.controls["train_bias"].value = True  # λ̃ = 2 would exist, but J would not depend on w
+    assert "x = (0, 0)" in explorer.message
+    explorer.controls["x2"].value = 0.4
+    assert explorer.message == "" and explorer.state.lam == pytest.approx(2 * (1 + 0.16))

@@ -6,10 +6,11 @@ expected values are computed here from the problem data below, never typed in. A
 significant digits (``feedback.DIGITS``). Exercise 1 is a chain-rule product and keeps the default advice; the
 others are an update, a sum over a batch and a threshold, and each says what to redo.
 
-None of the answers can be read off notebook 04's ``PerceptronExplorer``: its only sliders are the learning rate
-and the number of steps, on a fixed problem with two weights (x = (4, −2)); exercises 1, 2 and 4 have three
-weights (the explorer refuses an x of three numbers), exercise 3 a batch of three rows, and the explorer shows
-no gradient at all. Its 2/λ is that of its own x, not exercise 4's.
+None of the answers can be read off notebook 04's ``PerceptronExplorer``: its sliders are the learning rate, the
+number of steps and the sample x of a problem with two weights (b fixed, or trained too); exercises 1, 2 and 4
+have three weights (the explorer refuses an x of three numbers), exercise 3 a batch of three rows, and the
+explorer shows no gradient at all. Its λ̃ = 2(1 + ‖x‖²) with b trained would show exercise 4's 2/λ̃ for
+‖x‖² = 13, but its x grid (steps of 0.4) never gives that (tests/test_exercises_perceptron.py scans it).
 
 ``check_linear_batch_grads`` judges code instead of a number: the learner's backward pass of J for a whole batch,
 run on batches generated here (the explorer has one sample and shows no gradient, so nothing can be read off it).
