@@ -234,7 +234,8 @@
     });
     const buttons = [...root.querySelectorAll("button.widget-button")].map((button, index) => ({
       index,
-      label: (button.innerText || button.title || "").trim(),
+      // textContent, as labelOf: a button Lab has not laid out yet has no innerText (it read "", not "backward()")
+      label: (button.textContent || button.title || "").trim(),
       disabled: button.disabled,
     }));
     const dropdowns = [...root.querySelectorAll(".widget-dropdown")].map((box, index) => {
