@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from backprop_helpers import sigmoid_circuit
+from backprop_helpers.circuit import circuit_autograd
 from backprop_helpers.graph import GraphNode, read_graph
 from backprop_helpers.plotting.graph_drawing import DrawnNode, GraphDrawing, draw_graph
 from backprop_helpers.plotting.number_text import NumberText, format_number
@@ -306,3 +307,89 @@ def test_reading_a_graph_does_not_import_matplotlib():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, True, True]
+
+
+# -- edge labels and the step-through of a backward pass (CircuitExplorer) --------------------------------------
+
+
+def explorer_ax():
+    """CircuitExplorer's axes: the whole of an 11.1 × 3.6 in figure."""
+    return new_ax((11.1, 3.6)).figure.add_axes((0, 0, 1, 1))
+
+
+def test_edge_labels_carry_upstream_times_local():
+    f, names = circuit_autograd((1.0, 2.0), (0.5, -0.3), 0.1)  # every node named, its gradient retained
+    drawing = draw_graph(f, ax=explorer_ax(), names=names, edge_labels=True)
+    assert len(drawing.edge_texts) == len(drawing.edges) == len(drawing.edge_grads)
+    trace = sigmoid_circuit([1.0, 2.0], [0.5, -0.3], 0.1)
+    for (i, _), grad, text in zip(drawing.edges, drawing.edge_grads, drawing.edge_texts, strict=True):
+        # no node feeds two ops here: what flows back along its one edge is its whole gradient
+        assert grad == drawing.nodes[i].grad and text.get_text() == format_number(grad)
+    h_to_f = drawing.edges.index((drawing.nodes.index(drawing.node("h")), len(drawing.nodes) - 1))
+    assert drawing.edge_grads[h_to_f] == pytest.approx(trace.df_dh.item())  # 1 · (−1/h²)
+    assert "each arrow" in drawing.legend[0].get_text()
+    assert draw_graph(f, ax=new_ax(), names=names).edge_texts == []  # off by default: notebooks 02 and 03
+    # readable: each label clear of every box, and inside the axes
+    drawing.figure.canvas.draw()
+    renderer = drawing.figure.canvas.get_renderer()
+    boxes = [n.artists["box"].get_window_extent(renderer) for n in drawing.nodes]
+    for text in drawing.edge_texts:
+        extent = text.get_window_extent(renderer)
+        assert not any(extent.overlaps(box) for box in boxes), text.get_text()
+    assert drawing.nodes[0].artists["value"].get_fontsize() == 8  # the wider gaps fit this figure
+
+
+def test_at_a_fork_what_flows_back_sums_to_the_gradient():
+    t = torch.tensor(3.0, requires_grad=True)
+    product = t * t
+    product.retain_grad()
+    product.backward(retain_graph=True)  # the graph kept: MulBackward0 can be applied again
+    drawing = draw_graph(product, ax=new_ax((4, 2)), names={"t": t, "p": product}, edge_labels=True)
+    assert drawing.edge_grads == [3.0, 3.0]  # ∂p/∂p · t along each arc
+    assert sum(drawing.edge_grads) == t.grad.item() == 6.0
+    t2 = torch.tensor(3.0, requires_grad=True)
+    freed = t2 * t2
+    freed.retain_grad()
+    freed.backward()  # the saved tensors are freed: the split is not known, and nothing raises
+    drawing = draw_graph(freed, ax=new_ax((4, 2)), names={"t": t2, "p": freed}, edge_labels=True)
+    assert drawing.edge_grads == [None, None]
+    assert [text.get_text() for text in drawing.edge_texts] == ["?", "?"]
+    assert drawing.node("t").grad == 6.0
+
+
+def test_backward_order_puts_every_node_after_all_it_feeds():
+    f, names = circuit_autograd((1.0, 2.0), (0.5, -0.3), 0.1)  # every node named, its gradient retained
+    drawing = draw_graph(f, ax=new_ax(), names=names)
+    order = drawing.backward_order
+    assert sorted(order) == list(range(len(drawing.nodes))) and order[0] == len(drawing.nodes) - 1
+    for i, j in drawing.edges:
+        assert order.index(j) < order.index(i)  # j uses i: j's gradient is known first
+    assert [drawing.nodes[k].name for k in order[:5]] == ["f", "h", "k", "−z", "z"]
+
+
+def test_show_gradients_steps_through_the_backward_pass():
+    f, names = circuit_autograd((1.0, 2.0), (0.5, -0.3), 0.1)  # every node named, its gradient retained
+    drawing = draw_graph(f, ax=explorer_ax(), names=names, edge_labels=True)
+    artists, order = drawing.dynamic_artists, drawing.backward_order
+    assert drawing.highlight in artists and not drawing.highlight.get_visible()
+    assert drawing.show_gradients(known=order[:3], current=order[2]) == artists  # f, h, k known
+    shown = [n.artists["grad"].get_text() for n in drawing.nodes]
+    assert shown.count("∂ ?") == len(drawing.nodes) - 3
+    assert drawing.node("k").label.endswith("∂ −0.2500") and drawing.node("z").label.endswith("∂ ?")
+    for (_, j), text in zip(drawing.edges, drawing.edge_texts, strict=True):
+        assert (text.get_text() != "") == (j in order[:3])  # sent by a known node: −z → k is, z → −z not yet
+    k = drawing.node("k")
+    assert drawing.highlight.get_visible()
+    np.testing.assert_allclose(  # outlines k's box: the same size, at the same place
+        drawing.highlight.get_window_extent().get_points(), k.artists["box"].get_window_extent().get_points()
+    )
+    f2, names2 = circuit_autograd((-1.5, 0.5), (0.5, -0.3), 0.1)
+    drawing.update_from(f2, names2)  # new numbers keep the step shown
+    assert drawing.node("z").label.endswith("∂ ?") and not drawing.node("k").label.endswith("∂ ?")
+    drawing.show_gradients()
+    assert "∂ ?" not in [n.artists["grad"].get_text() for n in drawing.nodes]
+    assert all(text.get_text() for text in drawing.edge_texts) and not drawing.highlight.get_visible()
+    with pytest.raises(ValueError, match="node indices 0…12"):
+        drawing.show_gradients(known=[13])
+    with pytest.raises(ValueError, match="node indices"):
+        drawing.show_gradients(current=-1)

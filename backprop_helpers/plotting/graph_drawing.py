@@ -4,10 +4,12 @@
 left, the output on the right), one box each with its op, its value and its gradient (``?`` where that is not
 known: see ``backprop_helpers.graph``), and an arrow per edge. Used in notebook 02 and notebook 03
 (§ "The graph autograd records" in both), and by ``CircuitExplorer``, which relabels the drawing in place
-(``GraphDrawing.update_from``).
+(``GraphDrawing.update_from``), labels the edges with the gradient flowing back along them (``edge_labels``) and
+steps through the backward pass one node at a time (``GraphDrawing.show_gradients``).
 """
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field, fields
 
 import matplotlib.pyplot as plt
@@ -23,6 +25,7 @@ __all__ = ["DrawnNode", "GraphDrawing", "draw_graph"]
 
 LINES = (("title", 1), ("value", 0), ("grad", -1))  # text lines of a box, in line heights from its centre
 FILLS = {"leaf": "#dcedf8", "op": "#f4f4f4", "root": "#fbe3b5"}
+EDGE_FONT = 0.85  # an edge label's font size, relative to the boxes'
 
 
 @dataclass
@@ -44,8 +47,16 @@ class GraphDrawing:
     """What ``draw_graph`` returns: the drawn nodes, the edges, the arrows and legend, and a relabelling in place.
 
     ``update_from`` only calls ``set_text`` on the value and gradient texts (``.texts``, ``NumberText``: a
-    ``Text`` that draws fast), so an explorer can mark those animated and blit them; boxes, titles and arrows
-    stay put.
+    ``Text`` that draws fast) and on the edge labels (``.edge_texts``), so an explorer can mark those animated
+    and blit them; boxes, titles and arrows stay put. ``show_gradients`` shows the gradients of some nodes only
+    (a backward pass under way) and outlines one box (``.highlight``); ``.dynamic_artists`` is everything that
+    changes.
+
+    ``edge_grads[k]`` is the gradient flowing back along edge k = (i, j): ∂out/∂(node j) · ∂(node j)/∂(node i),
+    upstream × local, what node j's backward sends to its input i; node i's gradient is the sum of what flows
+    back along its edges. It is read from node i's gradient where i feeds nothing else; at a fork, from node
+    j's ``grad_fn`` applied to j's gradient, which needs the graph kept (``backward(retain_graph=True)``) and j's
+    gradient retained; else ``None``.
     """
 
     nodes: list
@@ -54,6 +65,11 @@ class GraphDrawing:
     decimals: int = 4
     arrows: list = field(default_factory=list)
     legend: list = field(default_factory=list)
+    edge_texts: list = field(default_factory=list)  # one per edge with edge_labels=True, else empty
+    edge_grads: list = field(default_factory=list)
+    highlight: object = None  # the outline of the current box (show_gradients), hidden until then
+    known: object = None  # indices of the nodes whose gradient is shown; None: all
+    current: object = None  # index of the outlined node, or None
 
     @property
     def figure(self):
@@ -63,6 +79,33 @@ class GraphDrawing:
     def texts(self):
         """The Text artists that change: every node's value text and gradient text."""
         return [node.artists[key] for node in self.nodes for key in ("value", "grad")]
+
+    @property
+    def dynamic_artists(self):
+        """Every artist an update or ``show_gradients`` changes: ``.texts``, ``.edge_texts``, ``.highlight``."""
+        return [*self.texts, *self.edge_texts, self.highlight]
+
+    @property
+    def backward_order(self):
+        """Node indices output first, each node after every node it feeds (a reverse topological order): the
+        order in which a backward pass knows the gradients."""
+        return list(range(len(self.nodes)))[::-1]  # the walk lists every node after its inputs
+
+    def show_gradients(self, known=None, current=None):
+        """Show the gradients of the nodes ``known`` only (indices; None: all), the others as ``∂ ?``, and the
+        edges into a known node with what flows back along them (upstream × local); outline node ``current``.
+
+        Returns ``.dynamic_artists``, the same artists as before.
+        """
+        n = len(self.nodes)
+        known = None if known is None else frozenset(known)
+        if (known is not None and not known <= set(range(n))) or (
+            current is not None and current not in range(n)
+        ):
+            raise ValueError(f"known and current must be node indices 0…{n - 1}; got {known}, {current}")
+        self.known, self.current = known, current
+        self._relabel()
+        return self.dynamic_artists
 
     def node(self, name):
         """The node shown with display name ``name``."""
@@ -83,13 +126,68 @@ class GraphDrawing:
             raise ValueError("tensor's graph has a different shape from the drawn one: draw it anew")
         for old, new in zip(self.nodes, nodes, strict=True):
             old.fn, old.tensor, old.value, old.grad = new.fn, new.tensor, new.value, new.grad
-        return self._relabel()
+        self.edge_grads = _edge_grads(self.nodes, self.edges)
+        self._relabel()
+        return self.texts
 
     def _relabel(self):
-        for node in self.nodes:
+        shown = range(len(self.nodes)) if self.known is None else self.known
+        for i, node in enumerate(self.nodes):
             node.artists["value"].set_text(format_number(node.value, self.decimals))
-            node.artists["grad"].set_text("∂ " + format_number(node.grad, self.decimals))
+            grad = format_number(node.grad, self.decimals) if i in shown else "?"
+            node.artists["grad"].set_text("∂ " + grad)
+        for text, (_, j), grad in zip(self.edge_texts, self.edges, self.edge_grads, strict=False):
+            text.set_text(format_number(grad, self.decimals) if j in shown else "")  # (no texts: no labels)
+        if self.highlight is not None:
+            self.highlight.set_visible(self.current is not None)
+            if self.current is not None:
+                self.highlight.set_transform(self._box_transform(self.nodes[self.current]))
         return self.texts
+
+    def _box_transform(self, node):
+        # a box is sized in inches and centred on its node's data position
+        return self.figure.dpi_scale_trans + ScaledTranslation(*node.position, self.ax.transData)
+
+
+def _as_number(tensor):
+    tensor = tensor.detach()
+    return float(tensor.item()) if tensor.numel() == 1 else tensor.clone()
+
+
+def _edge_grads(nodes, edges):
+    """What flows back along each edge (i, j): node i's gradient where i feeds only j; else node j's grad_fn
+    applied to j's retained gradient, if the graph was kept; else None (see ``GraphDrawing``)."""
+    feeds = Counter(i for i, _ in edges)
+    sent = {}  # j → what j's backward sends along its input edges, in edge order (or None)
+
+    def sent_by(j):
+        if j not in sent:
+            node, sent[j] = nodes[j], None
+            tensor = node.tensor
+            retained = (
+                tensor is not None and tensor.grad_fn is node.fn and tensor.retains_grad
+            )  # else .grad warns
+            grad = tensor.grad if retained else None
+            if grad is not None and node.fn is not None:
+                try:
+                    outs = node.fn(grad)  # upstream × local for each input: the op's backward formula
+                except RuntimeError:  # the graph was freed by backward(): saved tensors are gone
+                    return None
+                outs = outs if isinstance(outs, tuple) else (outs,)
+                sent[j] = [None if out is None else _as_number(out)
+                           for (child, _), out in zip(node.fn.next_functions, outs, strict=True)
+                           if child is not None]  # fmt: skip
+        return sent[j]
+
+    grads, position = [], Counter()
+    for i, j in edges:
+        k, position[j] = position[j], position[j] + 1  # the edge's place among j's input edges
+        if feeds[i] == 1 and nodes[i].grad is not None:
+            grads.append(nodes[i].grad)
+        else:
+            flows = sent_by(j)
+            grads.append(None if flows is None else flows[k])
+    return grads
 
 
 def _layers(nodes, edges):
@@ -153,6 +251,8 @@ def _set_fontsize(drawing, fontsize):
             node.artists[key].set_transform(drawing.ax.transData + shift)  # lines 1.3 font sizes apart
     for text in drawing.legend:
         text.set_fontsize(fontsize)
+    for text in drawing.edge_texts:
+        text.set_fontsize(EDGE_FONT * fontsize)
 
 
 def _box_size(drawing, fontsize, renderer):
@@ -167,7 +267,18 @@ def _box_size(drawing, fontsize, renderer):
     return width + 2 * pad, 3.8 * fontsize / 72 + pad
 
 
-def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0):
+def _edge_label_width(drawing, fontsize, renderer):
+    """The gap between columns that an edge label needs, in inches: a gradient below 10 in magnitude
+    (``−0.0000``) and some air; 0 without edge labels."""
+    if not drawing.edge_texts:
+        return 0.0
+    probe = drawing.ax.text(0, 0, "−0." + "0" * drawing.decimals, fontsize=EDGE_FONT * fontsize)
+    width = probe.get_window_extent(renderer).width / drawing.figure.dpi
+    probe.remove()
+    return width + 0.7 * fontsize / 72
+
+
+def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0, edge_labels=False):
     """Draw ``tensor``'s computation graph left to right: a box per node with op, value and gradient.
 
     Parameters
@@ -184,6 +295,9 @@ def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0):
         Decimals of values and gradients (|v| ≥ 10⁴ is shown in scientific notation).
     fontsize : float
         In points.
+    edge_labels : bool
+        Label every arrow, at its midpoint, with the gradient flowing back along it (``GraphDrawing.edge_grads``:
+        upstream × local; empty where not known).
 
     Returns
     -------
@@ -213,9 +327,15 @@ def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0):
             )  # fmt: skip
         node.artists["title"].set_text(node.title)
     out = nodes[-1].name or "out"
-    legend = ax.text(0.005, 0.01, f"each box: op · value · ∂ = ∂{out}/∂(box)", transform=ax.transAxes)
+    key = f"each box: op · value · ∂ = ∂{out}/∂(box)"
+    key += " · each arrow: what flows back along it, upstream × local" if edge_labels else ""
+    legend = ax.text(0.005, 0.01, key, transform=ax.transAxes)
     legend.set(color=COLORS["grey"], ha="left", va="bottom")
     drawing.legend.append(legend)
+    for _ in edges if edge_labels else ():
+        drawing.edge_texts.append(ax.add_artist(
+            NumberText(0, 0, "", ha="center", va="bottom", color=colors["grad"], zorder=3, clip_on=False)))  # fmt: skip
+    drawing.edge_grads = _edge_grads(nodes, edges)
     drawing._relabel()
     _set_fontsize(drawing, fontsize)
 
@@ -224,7 +344,7 @@ def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0):
     n_cols, top, bottom = max(layers) + 1, min(rows), max(rows) + 0.6  # 0.6: legend band
     renderer = _renderer(figure)
     box_w, box_h = _box_size(drawing, fontsize, renderer)
-    gap_w, gap_h = max(0.25, 0.35 * box_w), 0.15
+    gap_w, gap_h = max(0.25, 0.35 * box_w, _edge_label_width(drawing, fontsize, renderer)), 0.15
     need_w, need_h = n_cols * (box_w + gap_w), (bottom - top + 1) * (box_h + gap_h)
     if created:
         figure.set_size_inches(
@@ -246,18 +366,28 @@ def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0):
         node.artists["box"] = ax.add_patch(
             FancyBboxPatch(
                 (-box_w / 2, -box_h / 2), box_w, box_h, boxstyle=f"round,pad=0,rounding_size={0.08 * box_h}",
-                # sized in inches, centred on the node's data position
-                transform=figure.dpi_scale_trans + ScaledTranslation(*node.position, ax.transData),
+                transform=drawing._box_transform(node),
                 facecolor=FILLS[kind], edgecolor=COLORS["grey"], linewidth=1, zorder=2,
             )
         )  # fmt: skip
         for key, _ in LINES:
             node.artists[key].set_position(node.position)
-    for (i, j), bend in zip(edges, _arc_bends(edges), strict=True):
+    for k, ((i, j), bend) in enumerate(zip(edges, _arc_bends(edges), strict=True)):
         arrow = FancyArrowPatch(
             nodes[i].position, nodes[j].position, patchA=nodes[i].artists["box"], patchB=nodes[j].artists["box"],
             arrowstyle="-|>", mutation_scale=1.2 * fontsize, shrinkA=1, shrinkB=1, color=COLORS["grey"],
             linewidth=1, connectionstyle=f"arc3,rad={bend}", zorder=1,
         )  # fmt: skip
         drawing.arrows.append(ax.add_patch(arrow))
+        if edge_labels:  # just above the middle of the arrow (of the arc's middle, for twins)
+            (x0, y0), (x1, y1) = nodes[i].position, nodes[j].position
+            middle = ((x0 + x1) / 2 + bend * (y1 - y0) / 2, (y0 + y1) / 2 - bend * (x1 - x0) / 2)
+            lift = ScaledTranslation(0, 0.25 * fontsize / 72, figure.dpi_scale_trans)
+            drawing.edge_texts[k].set_position(middle)
+            drawing.edge_texts[k].set_transform(ax.transData + lift)
+    drawing.highlight = ax.add_patch(
+        FancyBboxPatch((-box_w / 2, -box_h / 2), box_w, box_h, boxstyle=f"round,pad=0,rounding_size={0.08 * box_h}",
+                       facecolor="none", edgecolor=COLORS["vermillion"], linewidth=2.2, zorder=2.5, visible=False)
+    )  # fmt: skip
+    drawing._relabel()
     return drawing
