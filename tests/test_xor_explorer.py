@@ -219,7 +219,7 @@ def test_partly_dead_relu_units_are_flagged_by_number():
     explorer = XORExplorer(activation="relu", seed=6)
     dead = dead_units_at_init(4, 6)
     assert len(dead) == 2 and explorer.state.dead_units == dead
-    named = " and ".join(str(j + 1) for j in dead)
+    named = " and ".join(str(j) for j in dead)  # numbered from 0, as W1[j]
     assert f"Hidden units {named} are dead" in explorer.message
     before = explorer.state.params
     state = explorer.train(epochs=500)
@@ -235,7 +235,7 @@ def test_one_dead_unit_is_flagged_even_when_the_others_solve_xor():
     explorer = XORExplorer(activation="relu", seed=0)
     dead = dead_units_at_init(4, 0)
     assert len(dead) == 1 and explorer.state.dead_units == dead
-    assert f"Hidden unit {dead[0] + 1} is dead" in explorer.message
+    assert f"Hidden unit {dead[0]} is dead" in explorer.message
     state = explorer.train(epochs=2000)
     assert state.solved
     assert "solved XOR without it" in explorer.message
@@ -250,7 +250,7 @@ def test_a_unit_that_dies_during_training_is_flagged_then():
     X, _ = xor_data(torch.float64)
     Z1 = X @ state.params["W1"].T + state.params["b1"]
     assert bool((Z1[:, state.dead_units[0]] <= 0).all())  # dead by the definition, at the trained weights
-    assert f"Hidden unit {state.dead_units[0] + 1} is dead" in explorer.message
+    assert f"Hidden unit {state.dead_units[0]} is dead" in explorer.message
 
 
 @pytest.mark.parametrize(("activation", "seed"), [("relu", 10), ("tanh", 6), ("sigmoid", 6)])
@@ -355,7 +355,7 @@ def test_each_hidden_units_line_is_where_its_preactivation_is_zero(hidden_units,
             assert left - 1e-9 <= x[0] <= right + 1e-9 and bottom - 1e-9 <= x[1] <= top + 1e-9
             assert min(abs(x[0] - left), abs(x[0] - right), abs(x[1] - bottom), abs(x[1] - top)) < 1e-9
         assert W1[j] @ label + b1[j] > 0  # the number sits on the side where the unit is positive
-        assert explorer._unit_labels[j].get_text() == str(j + 1)
+        assert explorer._unit_labels[j].get_text() == str(j)
     for j in range(hidden_units):  # a unit whose line misses the plane is positive or negative all over it
         if j not in shown:
             corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
@@ -367,7 +367,7 @@ def test_the_readout_gives_every_units_activation_at_the_four_points(explorer):
     A1 = state.hidden_activations
     assert A1.shape == (4, 4)
     for j in range(4):
-        row = f"unit {j + 1}</span></td>" + "".join(f"<td>{value:.1f}</td>".replace("-", "−")
+        row = f"unit {j}</span></td>" + "".join(f"<td>{value:.1f}</td>".replace("-", "−")
                                                     .replace("<td>−0.0</td>", "<td>0.0</td>")
                                                     for value in A1[:, j].tolist())  # fmt: skip
         assert row in explorer.readout.value, j

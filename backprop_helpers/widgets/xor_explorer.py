@@ -1,7 +1,7 @@
 """Explorer of notebook 05: train a two-layer network on XOR and watch its decision boundary form.
 
 Hidden units (1–8), the hidden activation, the initialisation (random, or every hidden unit a copy of the
-first: equal rows), its scale, the seed of the initial weights and the loss (MSE or BCE) each start a new
+first, unit 0: equal rows), its scale, the seed of the initial weights and the loss (MSE or BCE) each start a new
 network; the learning rate and the epochs a press of Train runs act on the next press; buttons Step (one
 epoch), Train and Reset. Training is ``train_mlp`` (notebook 05's hand backprop: ``mlp_forward`` →
 ``mlp_backward`` → ``sgd_step``, float64), run synchronously in the button's callback; the figure, read-out
@@ -58,7 +58,7 @@ LOSS_NAMES = {"mse": "MSE", "bce": "BCE"}
 LOSS_LIM = {"mse": (1e-4, 1.0), "bce": (1e-4, 10.0)}
 LOSS_AT_HALF = {"mse": 0.25, "bce": math.log(2)}  # the loss when ŷ = 0.5 at every point
 _LOSS = {"mse": mse, "bce": bce}
-# the hidden units' lines, solid for units 1–4 and dashed for 5–8; never the classes' blue and orange
+# the hidden units' lines, solid for units 0–3 and dashed for 4–7; never the classes' blue and orange
 UNIT_COLORS = ("#000000", COLORS["green"], COLORS["vermillion"], COLORS["purple"])
 MAX_CURVE_POINTS = 1500  # a longer loss history is thinned for drawing (every k-th epoch)
 LOSS_RISE = 1e-9  # the loss "rose" if it ends this far above its start (float64 noise is far less)
@@ -67,7 +67,7 @@ SATURATED_LOSS = 0.1  # … and the loss is still above this, so the network is 
 
 
 def initial_params(hidden_units, seed, *, init="random", scale=1.0):
-    """θ₀ = scale · init_mlp(2, H, 1) from the seed; "equal rows": every hidden unit a copy of unit 1.
+    """θ₀ = scale · init_mlp(2, H, 1) from the seed; "equal rows": every hidden unit a copy of unit 0.
 
     With ``init="equal rows"`` each row of W1 is W1's first row, each entry of b1 is b1[0] and each column of
     W2 is W2's first column, so all hidden units compute the same function and, from the same gradients, stay
@@ -314,7 +314,7 @@ class XORExplorer(Explorer):
                 line = ax.plot(
                     [], [], linewidth=1.3, linestyle="-" if j < len(UNIT_COLORS) else "--", **style
                 )[0]
-                label = ax.text(0, 0, str(j + 1), fontsize=8, fontweight="bold", ha="center", va="center",
+                label = ax.text(0, 0, str(j), fontsize=8, fontweight="bold", ha="center", va="center",
                                 clip_on=True, visible=False, **style)  # fmt: skip
                 self._unit_lines.append(self.animate(line))
                 self._unit_labels.append(self.animate(label))
@@ -446,8 +446,9 @@ class XORExplorer(Explorer):
 
 
 def _unit_name(j):
-    """Hidden unit j (0-based) as the read-out names it: "unit j+1" in its line's colour."""
-    return f"<span style='color:{UNIT_COLORS[j % len(UNIT_COLORS)]}'>unit {j + 1}</span>"
+    """Hidden unit j as the read-out names it: "unit j" (numbered from 0, as the rows of W1 in the notebook's
+    code and formulas) in its line's colour."""
+    return f"<span style='color:{UNIT_COLORS[j % len(UNIT_COLORS)]}'>unit {j}</span>"
 
 
 def _dead_units_warning(state):
@@ -455,7 +456,7 @@ def _dead_units_warning(state):
     if len(dead) == state.hidden_units:
         return ("Every ReLU unit is dead: its pre-activation W1·x + b1 is ≤ 0 at all four points, so relu′ = 0 "
                 "there and W1 gets no gradient. Try another seed or more hidden units.")  # fmt: skip
-    units, many = _join([str(j + 1) for j in dead]), len(dead) > 1  # numbered from 1, as the rows of W1
+    units, many = _join([str(j) for j in dead]), len(dead) > 1  # numbered from 0, as W1[j] in the notebook
     subject = f"Hidden units {units} are" if many else f"Hidden unit {units} is"
     after = (f"the other units solved XOR without {'them' if many else 'it'}." if state.solved
              else "only the other units learn: try another seed or more hidden units.")  # fmt: skip
