@@ -34,6 +34,8 @@ RUN_TIMEOUT = 240  # seconds for Run All of one notebook (each is meant to run i
 CHANGE_TIMEOUT = 8.0  # seconds for a control change to reach the page
 ADVANCE = re.compile(r"step|train|backward|epoch|run|play|next", re.IGNORECASE)
 RESET = re.compile(r"reset", re.IGNORECASE)
+# a choice whose lesson is a sentence on the message line: (drop-down label, option) → words it must contain
+CHOICE_MESSAGES = {("init", "equal rows"): "identical"}  # 05: equal rows of W1 stay equal
 CONTROL_SELECTOR = (
     ".widget-slider, button, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, "
     ".widget-radio, .widget-text, .widget-hslider, .widget-vslider"
@@ -194,6 +196,12 @@ def check_explorer(nb, explorer, name):
         after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
         changed = after["readout"] != before["readout"] or after["src"] != before["src"]
         entry = {"label": dropdown["label"], "choice": dropdown["options"][choice], "changed": changed}
+        said = CHOICE_MESSAGES.get((dropdown["label"], entry["choice"]))
+        if said and said not in after["message"]:
+            problems.append(
+                f"choosing {entry['choice']!r} in {dropdown['label']!r}: the message line does not say "
+                f"{said!r} (it says {after['message']!r})"
+            )
         if controls["sliders"]:
             before = after
             nb.press_slider_keys(explorer, 0, presses=2)
