@@ -7,8 +7,9 @@ import torch
 from backprop_helpers import sigmoid_circuit
 from backprop_helpers.activations import sigmoid_grad
 from backprop_helpers.circuit import AUTOGRAD_GRADIENT_LIMIT, FLOAT32_EXP_LIMIT, HAND_GRADIENT_LIMIT
+from backprop_helpers.plotting.number_text import format_number
 from backprop_helpers.widgets import CircuitExplorer
-from backprop_helpers.widgets.circuit_explorer import CircuitState, gate_rows
+from backprop_helpers.widgets.circuit_explorer import LOCALS, CircuitState, gate_rows
 
 SLIDERS = ("x0", "x1", "w0", "w1", "b")
 DISPLAY = {"x0": "x₀", "x1": "x₁", "w0": "w₀", "w1": "w₁", "b": "b"}
@@ -84,7 +85,7 @@ def test_readout_shows_local_and_upstream_side_by_side(explorer):
 
 
 def test_slider_ranges_reach_the_overflow(explorer):
-    ranges = {name: (c.min, c.max) for name, c in explorer.controls.items()}
+    ranges = {name: (explorer.controls[name].min, explorer.controls[name].max) for name in SLIDERS}
     assert ranges == {"x0": (-10, 10), "x1": (-10, 10), "w0": (-5, 5), "w1": (-5, 5), "b": (-5, 5)}
     lowest_z = -10 * 5 * 2 - 5  # x = (10, 10), w = (−5, −5), b = −5
     assert lowest_z < -FLOAT32_EXP_LIMIT < -88
@@ -163,3 +164,99 @@ def test_constructor_arguments_become_the_sliders_defaults():
         CircuitExplorer(x=(-3.25, 2.0))  # exercise 03's input: the sliders cannot be set to it
     with pytest.raises(ValueError, match=r"^w must hold two numbers"):
         CircuitExplorer(w=(0.5, -0.3, 1.0))
+
+
+# -- the step-through of the backward pass and the gradients on the edges ---------------------------------------
+
+
+def _grads_shown(explorer):
+    return {node.name: node.artists["grad"].get_text() for node in explorer.drawing.nodes}
+
+
+def test_the_edges_carry_upstream_times_local(explorer):
+    drawing, t = explorer.drawing, explorer.state.tensors
+    values = {name: tensor.item() for name, tensor in t.items()}
+    names = [node.name for node in drawing.nodes]
+    assert set(LOCALS) == set(names) - {"f"}  # every node but the output feeds exactly one other
+    for (i, j), text in zip(drawing.edges, drawing.edge_texts, strict=True):
+        consumer, _, local = LOCALS[names[i]]
+        assert names[j] == consumer
+        upstream_times_local = t[consumer].grad.item() * local(values)
+        assert (
+            text.get_text() == format_number(upstream_times_local) == format_number(t[names[i]].grad.item())
+        )
+    explorer.controls["w1"].value = 1.7  # the edges follow the sliders
+    x1_edge = drawing.edges.index((names.index("x₁"), names.index("w₁x₁")))
+    expected = explorer.state.tensors["w₁x₁"].grad.item() * 1.7
+    assert drawing.edge_texts[x1_edge].get_text() == format_number(expected)
+
+
+def test_backward_step_goes_from_the_output_to_the_inputs(explorer):
+    state = explorer.state
+    assert state.steps is None and explorer.history is None  # the complete pass, as f.backward() leaves it
+    assert (
+        "?" not in "".join(_grads_shown(explorer).values()) and not explorer.drawing.highlight.get_visible()
+    )
+    assert "backward pass complete" in explorer.readout.value
+    order, n = state.order, len(state.order)
+    assert order[:5] == ("f", "h", "k", "−z", "z") and n == 13
+    for k in range(1, n + 1):
+        explorer.controls["step"].click()
+        state = explorer.state
+        assert state.steps == k == explorer.history and state.current == order[k - 1]
+        shown = _grads_shown(explorer)
+        for name in order:
+            if name in order[:k]:  # reached: autograd's gradient, as in the complete pass
+                assert shown[name] == "∂ " + format_number(state.tensors[name].grad.item()), (k, name)
+            else:
+                assert shown[name] == "∂ ?", (k, name)
+        # the current node is outlined: the highlight sits on its box
+        box = explorer.drawing.node(order[k - 1]).artists["box"]
+        assert explorer.drawing.highlight.get_visible()
+        assert explorer.drawing.highlight.get_transform().transform((0, 0)) == pytest.approx(
+            box.get_transform().transform((0, 0))
+        )
+        assert f"backward step {k} of {n}: " in explorer.readout.value
+        # an edge shows what flows back along it once the node it feeds is reached
+        names = [node.name for node in explorer.drawing.nodes]
+        for (_, j), text in zip(explorer.drawing.edges, explorer.drawing.edge_texts, strict=True):
+            assert (text.get_text() != "") == (names[j] in order[:k])
+    assert "every input reached" in explorer.readout.value
+    assert explorer.step().steps == 1  # after the last node a new pass starts at the output
+
+
+def test_each_step_reads_out_upstream_times_local(explorer):
+    for _ in range(9):
+        explorer.step()  # step 9: x₁, which feeds w₁x₁ = w₁·x₁
+    state = explorer.state
+    assert state.current == "x₁"
+    t = state.tensors
+    upstream, local, value = t["w₁x₁"].grad.item(), state.w[1], t["x₁"].grad.item()
+    assert value == pytest.approx(upstream * local, rel=1e-6)
+    line = (f"backward step 9 of 13: ∂f/∂x₁ = ∂f/∂(w₁x₁) × w₁ = {format_number(upstream)} × "
+            f"({format_number(local)}) = {format_number(value)} (upstream × local)")  # fmt: skip
+    assert line in explorer.readout.value
+    # the gate table hides what the pass has not reached: ∂f/∂x₁ is known, ∂f/∂x₀ and ∂f/∂w₀ not yet
+    html = explorer.readout.value
+    assert f"∂f/∂x₁ = {format_number(value)}" in html and "∂f/∂x₀ = ?" in html and "∂f/∂w₀ = ?" in html
+    rows = gate_rows(state.trace, state.x, state.w, known=state.known)
+    assert rows[0][3:] == ("∂f/∂f = 1", "∂f/∂h = −0.2500")
+    assert rows[3][2] == "∂z/∂w₀ = x₀ = 1.0000"  # local gradients are known from the forward pass
+
+
+def test_reset_backward_clears_and_a_slider_move_restarts(explorer):
+    explorer.controls["reset_backward"].click()
+    assert explorer.state.steps == 0 and explorer.state.current is None
+    assert set(_grads_shown(explorer).values()) == {"∂ ?"}
+    assert all(text.get_text() == "" for text in explorer.drawing.edge_texts)
+    assert "forward pass only" in explorer.readout.value and "∂f/∂h = ?" in explorer.readout.value
+    assert explorer.drawing.node("k").label.splitlines()[1] == "1.0000"  # the forward values stay
+    explorer.step()
+    explorer.step()
+    explorer.controls["x0"].value = 2.0  # new numbers: a new complete pass (effect "restart")
+    assert explorer.specs["x0"].effect == "restart"
+    assert explorer.history is None and explorer.state.steps is None
+    assert "?" not in "".join(_grads_shown(explorer).values())
+    assert explorer.drawing.node("x₀").value == pytest.approx(2.0)
+    assert explorer.step().current == "f"  # and the next step starts again at the output
+    assert explorer.reset().steps is None and explorer.values()["x0"] == 1.0
