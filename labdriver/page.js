@@ -220,7 +220,7 @@
     return el ? parseFloat(el.getAttribute(attribute)) : null;
   }
 
-  // The explorer's sliders (with their range), buttons and drop-downs, in page order.
+  // The explorer's sliders (with their range), buttons, drop-downs and switches (checkboxes), in page order.
   function controls(root) {
     const sliders = [...root.querySelectorAll(".widget-slider")].map((box, index) => {
       const handle = box.querySelector(".noUi-handle");
@@ -247,7 +247,11 @@
         selected: select ? select.selectedIndex : -1,
       };
     });
-    return { sliders, buttons, dropdowns };
+    const checkboxes = [...root.querySelectorAll(".widget-checkbox")].map((box, index) => {
+      const input = box.querySelector("input[type=checkbox]");
+      return { index, label: box.textContent.trim(), checked: input ? input.checked : null };
+    });
+    return { sliders, buttons, dropdowns, checkboxes };
   }
 
   // A short name for a control or part in a problem message: its bp-/widget- class and first words.

@@ -101,7 +101,8 @@ class LabNotebook:
         return explorer.evaluate(_CALL_ON, ["explorerState", [selectors]])
 
     def explorer_controls(self, explorer):
-        """``{"sliders": [...], "buttons": [...], "dropdowns": [...]}`` with index, label and range/state."""
+        """``{"sliders": [...], "buttons": [...], "dropdowns": [...], "checkboxes": [...]}`` with index, label and
+        range/state."""
         return explorer.evaluate(_CALL_ON, ["controls", []])
 
     def describe(self, element):

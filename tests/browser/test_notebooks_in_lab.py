@@ -5,7 +5,8 @@ traceback, stderr or "Error displaying widget" and that every cell ran. Then, fo
 (``.bp-explorer``): its controls, figure and read-out are visible; every slider is moved with the keyboard
 (click the handle, then arrow keys); at least one slider must change both the read-out and the figure; a
 Step/Train/backward() button must change the read-out or the figure, and Reset must then change it back; a
-drop-down's next choice (the BCE loss, the fork) must keep the first slider and that button working.
+drop-down's next choice (the BCE loss, the fork) must keep the first slider and that button working; a switch
+(checkbox) must change the read-out or the figure when turned on and off again.
 Anything the kernel reports while the controls are used (an exception in a callback, stderr) fails too.
 
 Screenshots of every explorer before and after go to ``screenshots/`` (gitignored), with a JSON summary
@@ -224,6 +225,28 @@ def check_explorer(nb, explorer, name):
         summary.setdefault("dropdowns", []).append(entry)
         if not changed:
             notes.append(f"choosing {entry['choice']!r} in {dropdown['label']!r} changed nothing")
+    # switches (checkboxes, e.g. 04's "train b too"): on must show something else, the first slider must still
+    # work with it, and off again must change it back
+    for checkbox in controls.get("checkboxes", []):
+        entry = {"label": checkbox["label"]}
+        box = explorer.locator(".widget-checkbox input[type=checkbox]").nth(checkbox["index"])
+        for phase in ("on", "off"):
+            before = nb.explorer_state(explorer)
+            box.click()
+            after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
+            entry[phase] = after["readout"] != before["readout"] or after["src"] != before["src"]
+            if not entry[phase]:
+                problems.append(
+                    f"switching {checkbox['label']!r} {phase} changed neither the read-out nor the figure"
+                )
+            if phase == "on" and controls["sliders"]:
+                before = after
+                nb.press_slider_keys(explorer, 0, presses=2)
+                after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
+                entry["slider_after"] = after["readout"] != before["readout"] or after["src"] != before["src"]
+                if not entry["slider_after"]:
+                    notes.append(f"with {checkbox['label']!r} on the first slider changes nothing")
+        summary.setdefault("checkboxes", []).append(entry)
     end = nb.explorer_state(explorer)
     if end["message"]:
         summary["message_at_end"] = end["message"]
