@@ -149,21 +149,6 @@ def _bce_cases():
     return [_bce_case(*spec, generator) for spec in _BCE_CASES]
 
 
-def _one_gradient(fn):
-    """``check_code`` reads a 1-entry list as ``(dL_dyhat,)``, but that is a batch of one's gradient as a list:
-    hand it the result under its name, so that a list is always the gradient itself."""
-    if not callable(fn):
-        return fn  # check_code says what is wrong with it
-
-    def call(y_hat, y):
-        result = fn(y_hat, y)
-        if result is None or result is Ellipsis or isinstance(result, dict):
-            return result
-        return {"dL_dyhat": result}
-
-    return call
-
-
 def check_bce_grad(fn):
     """Judge the learner's ``fn(y_hat, y) -> dL_dyhat`` for L = −(1/n) Σᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)].
 
@@ -171,4 +156,4 @@ def check_bce_grad(fn):
     shape, (m,) or (m, k); the result has that shape and may be a tensor, an array or a (nested) list. Six cases:
     a batch of one, of 5, a 2-D batch (2, 3), ŷ in either tail of σ, soft targets; against autograd (rtol 1e-6).
     """
-    return check_code(_one_gradient(fn), _bce_cases(), ("dL_dyhat",), what="your BCE gradient")
+    return check_code(fn, _bce_cases(), ("dL_dyhat",), what="your BCE gradient")
