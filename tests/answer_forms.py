@@ -3,7 +3,13 @@
 import numpy as np
 import torch
 
-__all__ = ["number_forms", "vector_forms", "shape_forms"]
+__all__ = [
+    "number_forms",
+    "vector_forms",
+    "shape_forms",
+    "assert_passes_in_every_form",
+    "assert_distinct_at_digits",
+]
 
 
 def number_forms(value):
@@ -46,3 +52,20 @@ def shape_forms(shape):
         np.zeros(shape).shape,
         np.array(shape),
     ]
+
+
+def assert_passes_in_every_form(check, answer):
+    """The right answer is accepted in each form numeric code hands in (``number_forms``)."""
+    for form in number_forms(answer):
+        feedback = check(form)
+        assert feedback.ok and feedback.message.startswith("✓"), (type(form).__name__, feedback.message)
+
+
+def assert_distinct_at_digits(values, label):
+    """No two of an exercise's values (its answer and its catalogued mistakes) agree at three significant digits,
+    so every hint can be told apart from the answer and from the other hints."""
+    from backprop_helpers.exercises.feedback import DIGITS, matches
+
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            assert not matches(a, b, DIGITS) and not matches(b, a, DIGITS), (label, a, b)
