@@ -19,6 +19,7 @@ from backprop_helpers.circuit import (
 )
 from backprop_helpers.data import xor_data
 from backprop_helpers.descent import DescentRun, critical_learning_rates, gradient_descent_path
+from backprop_helpers.engine import Value
 from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
 from backprop_helpers.mlp import MLPRun, init_mlp, mlp_backward, mlp_forward, train_mlp
 from backprop_helpers.neuron import NeuronTrace, neuron_autograd, neuron_backward, sgd_step
@@ -62,6 +63,7 @@ __all__ = [
     "Comparison",
     "ComparisonRow",
     "xor_data",
+    "Value",
 ]
 
 
