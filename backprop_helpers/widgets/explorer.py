@@ -276,7 +276,26 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         # The live widget where widgets run; the current picture and a one-line summary elsewhere
         # (GitHub's viewer, nbconvert to HTML). nbval ignores widget views and PNGs.
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle = _widget_view(self.widget, **kwargs)
         bundle["text/plain"] = f"{type(self).__name__} (run the notebook in JupyterLab to use the controls)"
         bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
         return bundle
+
+
+def _widget_view(widget, **kwargs):
+    """The display bundle of a widget's live view, under ipywidgets 8 and 7.
+
+    ipywidgets 8 gives it as ``_repr_mimebundle_``. ipywidgets 7 (Colab's) has no such method: its
+    ``_ipython_display_`` builds the same bundle and displays it at once, so it is built here the same way — the
+    widget-view message format (version 2.0, the model's id) is the same in both.
+    """
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_(**kwargs)
+    return {
+        "text/plain": repr(widget)[:110],
+        "application/vnd.jupyter.widget-view+json": {
+            "version_major": 2,
+            "version_minor": 0,
+            "model_id": widget.model_id,
+        },
+    }
