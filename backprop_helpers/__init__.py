@@ -17,11 +17,33 @@ from backprop_helpers.circuit import (
     circuit_autograd,
     sigmoid_circuit,
 )
-from backprop_helpers.data import xor_data
+from backprop_helpers.data import DigitsData, digits_data, xor_data
 from backprop_helpers.descent import DescentRun, critical_learning_rates, gradient_descent_path
 from backprop_helpers.engine import Value
-from backprop_helpers.losses import bce, bce_eps, bce_grad, mse, mse_grad
+from backprop_helpers.losses import (
+    bce,
+    bce_eps,
+    bce_grad,
+    cross_entropy,
+    cross_entropy_grad,
+    mse,
+    mse_grad,
+    softmax,
+)
 from backprop_helpers.mlp import MLPRun, init_mlp, mlp_backward, mlp_forward, train_mlp
+from backprop_helpers.network import (
+    NETWORK_ACTIVATIONS,
+    NETWORK_INITS,
+    NetworkRun,
+    accuracy,
+    gradient_norms_at_init,
+    init_network,
+    layer_grad_norms,
+    network_autograd,
+    network_backward,
+    network_forward,
+    train_network,
+)
 from backprop_helpers.neuron import NeuronTrace, neuron_autograd, neuron_backward, sgd_step
 
 __version__ = "0.1.0"
@@ -39,6 +61,9 @@ __all__ = [
     "bce",
     "bce_grad",
     "bce_eps",
+    "softmax",
+    "cross_entropy",
+    "cross_entropy_grad",
     "NeuronTrace",
     "CircuitTrace",
     "neuron_backward",
@@ -57,12 +82,25 @@ __all__ = [
     "mlp_backward",
     "train_mlp",
     "MLPRun",
+    "init_network",
+    "network_forward",
+    "network_backward",
+    "network_autograd",
+    "layer_grad_norms",
+    "accuracy",
+    "train_network",
+    "gradient_norms_at_init",
+    "NetworkRun",
+    "NETWORK_ACTIVATIONS",
+    "NETWORK_INITS",
     "numerical_grad",
     "autograd_grads",
     "compare_grads",
     "Comparison",
     "ComparisonRow",
     "xor_data",
+    "digits_data",
+    "DigitsData",
     "Value",
 ]
 

@@ -19,6 +19,7 @@ __all__ = [
     "check_in_range",
     "check_probabilities",
     "check_linear_inputs",
+    "check_labels",
 ]
 
 
@@ -185,3 +186,31 @@ def check_linear_inputs(x, w, b):
     if b.numel() != 1 or b.dim() > 1:
         raise ValueError(f"b must be a scalar (shape () or (1,)); got shape {tuple(b.shape)}")
     return x, w, b
+
+
+def check_labels(labels, name, n, n_classes):
+    """Return ``labels`` as a ``torch.long`` tensor of shape (n,) with values in [0, n_classes), or raise.
+
+    Class labels are integers: a tensor or array of an integer dtype, or a list of ints. A floating or bool
+    dtype is a TypeError (``2.0`` is not a class, and ``True`` is not the class 1 by intent); a wrong shape,
+    length or a value outside [0, n_classes) a ValueError that gives the first bad value.
+    """
+    if isinstance(labels, (list, tuple, np.ndarray, np.generic)):
+        try:
+            labels = torch.as_tensor(np.asarray(labels))
+        except (ValueError, TypeError) as error:  # ragged lists, objects numpy cannot hold
+            raise TypeError(f"{name} must be integer class labels; got {_describe(labels)}") from error
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor of integer class labels; got {_describe(labels)}")
+    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
+        raise TypeError(
+            f"{name} must have an integer dtype (torch.long) holding class indices; got {_describe(labels)}"
+        )
+    if labels.dim() != 1 or labels.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), one label per row; got shape {tuple(labels.shape)}")
+    labels = labels.to(torch.long)
+    outside = (labels < 0) | (labels >= n_classes)
+    if bool(outside.any()):
+        first = labels[outside][0].item()
+        raise ValueError(f"{name} must lie in [0, {n_classes}) (one per class of {n_classes}); got {first}")
+    return labels

@@ -1,15 +1,22 @@
 """Loss functions and their gradients, mean over all elements like ``nn.MSELoss`` / ``nn.BCELoss``.
 
-Derived in notebook 01 (§ "The loss", MSE) and notebook 02 (§ "A neuron with binary cross-entropy").
+Derived in notebook 01 (§ "The loss", MSE), notebook 02 (§ "A neuron with binary cross-entropy") and
+notebook 07 (§ "Softmax and cross-entropy": softmax, cross_entropy, cross_entropy_grad, mean over the batch).
 Each public function checks its inputs and calls a private elementwise kernel; ``neuron.py`` (one sample, no
 mean) and ``mlp.py`` (a batch, inputs checked once) call the same kernels, so each formula is typed once.
 """
 
 import torch
 
-from backprop_helpers._inputs import as_float_tensor, check_in_range, check_probabilities, check_same_shape
+from backprop_helpers._inputs import (
+    as_float_tensor,
+    check_in_range,
+    check_labels,
+    check_probabilities,
+    check_same_shape,
+)
 
-__all__ = ["mse", "mse_grad", "bce", "bce_grad", "bce_eps"]
+__all__ = ["mse", "mse_grad", "bce", "bce_grad", "bce_eps", "softmax", "cross_entropy", "cross_entropy_grad"]
 
 
 def _pair(y_hat, y):
@@ -115,3 +122,86 @@ def _bce_grad_terms(y_hat, y, n=1, eps=None):
     # (p − y) / (p(1 − p)·n) at p = clamped ŷ, elementwise: bce_grad unchecked (n = 1: one sample)
     p = _clamp_probability(y_hat, eps)
     return (p - y) / (p * (1 - p) * n)
+
+
+def softmax(z):
+    """pₙₖ = e^{zₙₖ − mₙ} / Σⱼ e^{zₙⱼ − mₙ}, mₙ = maxⱼ zₙⱼ, over the last axis (each row); same shape as z.
+
+    Subtracting the row maximum changes nothing in exact arithmetic (e^{−mₙ} cancels) but keeps every
+    exponent ≤ 0, so nothing overflows: the naive e^{z}/Σ e^{z} is inf/inf = nan at z = 1e4 in float32
+    (e^{89} already overflows float32). The largest term is e^0 = 1, so the sum is never 0 either.
+
+    Parameters
+    ----------
+    z : (C,) or (N, C) tensor or list
+        Logits: one row of C class scores per sample.
+    """
+    z = as_float_tensor(z, "z")
+    if z.dim() not in (1, 2) or z.shape[-1] == 0:
+        raise ValueError(f"z must have shape (C,) or (N, C) with C >= 1 classes; got shape {tuple(z.shape)}")
+    return _softmax(z)
+
+
+def _softmax(z):
+    # softmax() without the input check, for callers that checked their inputs already
+    e = torch.exp(z - z.amax(dim=-1, keepdim=True))  # every exponent <= 0: no overflow
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def _log_softmax(z):
+    # log pₙₖ = (zₙₖ − mₙ) − log Σⱼ e^{zₙⱼ − mₙ}: log-sum-exp, finite for any finite z (the sum is >= 1)
+    shifted = z - z.amax(dim=-1, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
+
+
+def _logits_labels(logits, labels):
+    logits = as_float_tensor(logits, "logits")
+    if logits.dim() != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
+        raise ValueError(
+            f"logits must have shape (N, C): one row of C >= 1 class scores per sample; got shape "
+            f"{tuple(logits.shape)}"
+        )
+    labels = check_labels(labels, "labels", logits.shape[0], logits.shape[1])
+    return logits, labels
+
+
+def cross_entropy(logits, labels):
+    """L = −(1/N) Σₙ log pₙ,yₙ = (1/N) Σₙ (log Σⱼ e^{zₙⱼ} − zₙ,yₙ), p = softmax(z); a 0-d tensor.
+
+    Computed from the logits with log-sum-exp (``_log_softmax``), never as log(softmax(z)): at z = ±1e4
+    softmax rounds to exactly 0 for the losing classes and the log of it is −inf, while log-sum-exp
+    stays finite (here 2e4). Equal to ``nn.functional.cross_entropy(logits, labels)`` (mean reduction).
+
+    Parameters
+    ----------
+    logits : (N, C) tensor or list
+        z, the scores before softmax.
+    labels : (N,) integer tensor, array or list
+        yₙ ∈ {0, …, C − 1}, the class of each row.
+    """
+    logits, labels = _logits_labels(logits, labels)
+    return _cross_entropy_terms(logits, labels).mean()
+
+
+def cross_entropy_grad(logits, labels):
+    """∂L/∂z = (softmax(z) − onehot(y)) / N for L = cross_entropy(z, y); shape (N, C), like logits.
+
+    Each row sums to 0: the probability taken from the wrong classes is exactly what the right one gains.
+    """
+    logits, labels = _logits_labels(logits, labels)
+    return _cross_entropy_grad(logits, labels, logits.shape[0])
+
+
+def _cross_entropy_terms(logits, labels):
+    # −log pₙ,yₙ per row, shape (N,): the terms of cross_entropy, unchecked
+    return -_log_softmax(logits).gather(1, labels[:, None])[:, 0]
+
+
+def _onehot(labels, like):
+    # (N, C) of 0s with a 1 at (n, yₙ), in like's dtype
+    return torch.zeros_like(like).scatter_(1, labels[:, None], 1.0)
+
+
+def _cross_entropy_grad(logits, labels, n):
+    # (p − onehot(y)) / n: ∂/∂z of the terms summed and divided by n (n = N for the mean), unchecked
+    return (_softmax(logits) - _onehot(labels, logits)) / n
