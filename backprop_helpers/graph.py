@@ -11,6 +11,11 @@ What a node knows: the value of a leaf, of the read tensor itself and of every t
 (autograd keeps the op of an intermediate, not its value); the gradient of a leaf (``.grad``) and of a tensor
 that called ``retain_grad()`` before ``backward()``. Anything else is ``None``. Inputs that need no gradient
 (the constant 1 in ``1 + k``, tensors without ``requires_grad``) are not part of the graph.
+
+A ``backprop_helpers.engine.Value`` graph (notebook 06) is read into the same GraphNodes, with torch's op names
+(``"mul"``, ``"pow"``, ...), so that it is drawn and relabelled by the same code: there every node knows its
+value, its gradient (``Value.grad``, 0.0 before ``backward()``) and its local gradients; a number in an op
+(the 2 in ``2 * v``) is a leaf of the graph, and a node's name is its ``label`` unless ``names`` gives one.
 """
 
 import importlib
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
+
+from backprop_helpers.engine import Value, topological_order
 
 if TYPE_CHECKING:  # for readers and linters; at run time ``__getattr__`` below loads it on first use
     from backprop_helpers.plotting.graph_drawing import draw_graph
@@ -31,6 +38,8 @@ OP_SYMBOLS = {
     "log": "log", "sigmoid": "σ", "sum": "Σ", "mm": "@", "pow": "(·)^n",
 }  # fmt: skip
 SUPERSCRIPTS = str.maketrans("-0123456789.", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹·")
+# A Value's op as torch names it, so that both graphs share the symbols above and the drawing code.
+VALUE_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "neg": "neg"}
 
 
 @dataclass
@@ -48,6 +57,7 @@ class GraphNode:
     tensor: torch.Tensor = None
     value: object = None
     grad: object = None
+    local_grads: tuple = None  # ∂node/∂input per input edge, in edge order: known for a Value graph only
 
     @property
     def title(self):
@@ -66,8 +76,12 @@ def _symbol(op, fn):
     if op == "pow":
         exponent = getattr(fn, "_saved_exponent", None)  # set when the exponent is a number
         if isinstance(exponent, (int, float)):
-            return "(·)" + f"{exponent:g}".translate(SUPERSCRIPTS)
+            return _power_symbol(exponent)
     return OP_SYMBOLS.get(op, op)
+
+
+def _power_symbol(exponent):
+    return "(·)" + f"{exponent:g}".translate(SUPERSCRIPTS)
 
 
 def _as_number(tensor):
@@ -119,37 +133,66 @@ def _name(nodes, names):
             node.value, node.grad = _as_number(node.tensor), _grad_of(node.tensor)
 
 
+def _walk_values(root, names):
+    """The GraphNodes and edges of a Value graph, in ``topological_order`` (the order ``_walk`` gives a torch
+    graph: inputs first, the output last); a node is named by ``names`` (matched by identity), else its label."""
+    order = topological_order(root)
+    index = {id(v): k for k, v in enumerate(order)}
+    given = {id(v): name for name, v in names.items()}
+    missing = [name for name, v in names.items() if id(v) not in index]
+    if missing:
+        raise ValueError(f"names {missing} are not Values of this graph")
+    nodes, edges = [], []
+    for k, v in enumerate(order):
+        if v._prev:
+            op, exponent = (v._op, None) if not v._op.startswith("**") else ("pow", float(v._op[2:]))
+            op = VALUE_OPS.get(op, op)
+            symbol = _power_symbol(exponent) if op == "pow" else OP_SYMBOLS.get(op, op)
+            local_grads = tuple(v._local_grads)
+        else:
+            op, symbol, local_grads = "leaf", "leaf", None
+        name = given.get(id(v), v.label) or None
+        nodes.append(GraphNode(op, symbol, None, name, v, v.data, v.grad, local_grads))
+        edges.extend((index[id(operand)], k) for operand in v._prev)
+    return nodes, edges
+
+
 def read_graph(tensor, names=None):
-    """The nodes and edges of ``tensor``'s graph, walked from ``tensor.grad_fn`` through ``next_functions``.
+    """The nodes and edges of ``tensor``'s graph, walked from ``tensor.grad_fn`` through ``next_functions``
+    (from ``_prev`` for a ``Value``).
 
     Parameters
     ----------
-    tensor : torch.Tensor
-        The output; it must require grad.
+    tensor : torch.Tensor or Value
+        The output; a tensor must require grad.
     names : dict, optional
         Display names, name → tensor (``{"w0": w0, "z": z}``). A named intermediate is matched to its node by
-        ``t.grad_fn is node.fn`` and lends it its value and retained gradient.
+        ``t.grad_fn is node.fn`` and lends it its value and retained gradient. For a Value graph, name → Value
+        (the labels are the default names).
 
     Returns
     -------
     nodes : list of GraphNode, the output last
     edges : list of (i, j): node i feeds node j (twice if it is used twice)
     """
-    if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"tensor must be a torch.Tensor; got {type(tensor).__name__}")
-    if not tensor.requires_grad:
+    if not isinstance(tensor, (torch.Tensor, Value)):
+        raise TypeError(f"tensor must be a torch.Tensor or a Value; got {type(tensor).__name__}")
+    if isinstance(tensor, torch.Tensor) and not tensor.requires_grad:
         raise ValueError("tensor has no computation graph (requires_grad=False): nothing to read")
     names = {} if names is None else names
     if not isinstance(names, dict):
         raise TypeError(
             f'names must be a dict of display name -> tensor ({{"x": x}}); got {type(names).__name__}'
         )
+    kind, kind_name = (torch.Tensor, "tensor") if isinstance(tensor, torch.Tensor) else (Value, "Value")
     for key, value in names.items():
-        if not (isinstance(key, str) and isinstance(value, torch.Tensor)):
+        if not (isinstance(key, str) and isinstance(value, kind)):
             raise TypeError(
-                f'names must map display name -> tensor ({{"x": x}}); got {type(key).__name__} -> '
+                f'names must map display name -> {kind_name} ({{"x": x}}); got {type(key).__name__} -> '
                 f"{type(value).__name__}"
             )
+    if isinstance(tensor, Value):
+        return _walk_values(tensor, names)
     if tensor.grad_fn is None:  # the tensor is itself a leaf
         nodes, edges = [GraphNode(op="leaf", symbol="leaf", fn=None, tensor=tensor)], []
     else:

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import warnings
+from unittest.mock import ANY
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,6 +17,7 @@ from matplotlib.text import Text
 
 from backprop_helpers import sigmoid_circuit
 from backprop_helpers.circuit import circuit_autograd
+from backprop_helpers.engine import Value
 from backprop_helpers.graph import GraphNode, read_graph
 from backprop_helpers.plotting.graph_drawing import DrawnNode, GraphDrawing, draw_graph
 from backprop_helpers.plotting.number_text import NumberText, format_number
@@ -393,3 +395,101 @@ def test_show_gradients_steps_through_the_backward_pass():
         drawing.show_gradients(known=[13])
     with pytest.raises(ValueError, match="node indices"):
         drawing.show_gradients(current=-1)
+
+
+# -- a Value graph (notebook 06's engine), read and drawn by the same code -------------------------------------
+
+
+def value_z_of_x(x_value=2.0):
+    """Seed 001 with Values: y = x², z = 2y + y²; at x = 2, dz/dx = (2 + 2y)·2x = 40, dz/dy = 2 + 2y = 10."""
+    x = Value(x_value, label="x")
+    y = x**2
+    y.label = "y"
+    z = 2 * y + y**2
+    z.label = "z"
+    z.backward()
+    return x, y, z
+
+
+def test_a_value_graph_reads_as_the_torch_graph_does():
+    x, _, z = value_z_of_x()
+    nodes, edges = read_graph(z)
+    _, _, z_torch = z_of_x()
+    torch_nodes, _ = read_graph(z_torch)
+    # the same ops in torch's names (a Value graph also holds the constant 2 as a leaf; torch's does not)
+    assert [n.op for n in nodes if n.op != "leaf"] == [n.op for n in torch_nodes if n.op != "leaf"]
+    assert [n.symbol for n in nodes] == ["leaf", "leaf", "(·)²", "×", "(·)²", "+"]
+    assert [n.name for n in nodes] == [None, "x", "y", None, None, "z"]  # names are the labels
+    assert [n.value for n in nodes] == [2.0, 2.0, 4.0, 8.0, 16.0, 24.0]
+    assert [n.grad for n in nodes] == [4.0, 40.0, 10.0, 1.0, 1.0, 1.0]  # the 2 gets ∂z/∂2 = y = 4
+    assert edges == [(1, 2), (0, 3), (2, 3), (2, 4), (3, 5), (4, 5)]  # y feeds × and (·)²: a fork
+    assert nodes[3].local_grads == (4.0, 2.0)  # ∂(2·y)/∂2 = y, ∂(2·y)/∂y = 2
+    assert all(n.local_grads is None for n in nodes if n.op == "leaf")
+    renamed, _ = read_graph(z, names={"out": z, "input": x})
+    assert [n.name for n in renamed] == [None, "input", "y", None, None, "out"]
+    assert read_graph(Value(1.5, label="w")) == ([GraphNode("leaf", "leaf", None, "w", ANY, 1.5, 0.0)], [])
+
+
+def test_every_value_op_has_a_symbol_and_its_torch_name():
+    a, b = Value(0.5, label="a"), Value(2.0, label="b")
+    expressions = {
+        "add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "neg": -a, "pow": a**3, "exp": a.exp(),
+        "log": a.log(), "tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu(),
+    }  # fmt: skip
+    symbols = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "neg", "pow": "(·)³", "sigmoid": "σ"}
+    for op, out in expressions.items():
+        root = read_graph(out)[0][-1]
+        assert (root.op, root.symbol) == (op, symbols.get(op, op))
+    assert read_graph(a**-0.5)[0][-1].symbol == "(·)⁻⁰·⁵"
+
+
+def test_a_value_graph_is_drawn_as_a_torch_graph_is():
+    _, y, z = value_z_of_x()
+    drawing = draw_graph(z, ax=new_ax(), edge_labels=True)
+    assert [n.label for n in drawing.nodes][1:3] == ["x\n2.0000\n∂ 40.0000", "y = (·)²\n4.0000\n∂ 10.0000"]
+    assert drawing.nodes[-1].label == "z = +\n24.0000\n∂ 1.0000"
+    assert "∂z/∂(box)" in drawing.legend[0].get_text()
+    # every edge's flow is known from the local gradients, the fork's two included: they sum to ∂z/∂y
+    fork = [k for k, (i, _) in enumerate(drawing.edges) if drawing.nodes[i].name == "y"]
+    assert [drawing.edge_grads[k] for k in fork] == [2.0, 8.0]  # 1·2 through 2y, 1·2y through y²
+    assert sum(drawing.edge_grads[k] for k in fork) == y.grad == 10.0
+    assert None not in drawing.edge_grads
+    torch_drawing = draw_graph(z_of_x()[2], ax=new_ax())
+    assert type(drawing.nodes[0].artists["value"]) is type(torch_drawing.nodes[0].artists["value"])
+
+
+def test_update_from_a_value_graph_of_the_same_shape_and_step_through():
+    _, _, z = value_z_of_x()
+    drawing = draw_graph(z, ax=explorer_ax(), edge_labels=True)
+    texts, boxes = drawing.texts, [n.artists["box"] for n in drawing.nodes]
+    order = drawing.backward_order
+    drawing.show_gradients(known=order[:2], current=order[1])
+    x2, _, z2 = value_z_of_x(-1.5)  # dz/dx = (2 + 2·2.25)·(−3) = −19.5
+    assert drawing.update_from(z2) == texts
+    assert [n.artists["box"] for n in drawing.nodes] == boxes
+    assert drawing.node("x").value == -1.5 and drawing.node("x").grad == -19.5
+    assert drawing.node("x").label.endswith("∂ ?")  # the step shown is kept
+    drawing.show_gradients()
+    assert drawing.node("x").label == "x\n−1.5000\n∂ −19.5000"
+    with pytest.raises(ValueError, match="different shape"):
+        drawing.update_from(x2 * x2)
+    with pytest.raises(ValueError, match="different shape"):
+        drawing.update_from(z_of_x()[2])  # a torch graph of the same formula has no constant leaf
+
+
+def test_value_graph_bad_input():
+    _, _, z = value_z_of_x()
+    with pytest.raises(ValueError, match=r"names \['q'\] are not Values of this graph"):
+        read_graph(z, names={"q": Value(1.0)})
+    with pytest.raises(TypeError, match=r"names must map display name -> Value.*got str -> Tensor"):
+        read_graph(z, names={"x": torch.tensor(1.0)})
+    with pytest.raises(TypeError, match=r"tensor must be a torch\.Tensor or a Value; got float"):
+        read_graph(2.0)
+
+
+def test_a_deep_value_chain_is_read_without_recursion():
+    v = Value(0.1, label="x")
+    for _ in range(3000):  # deeper than Python's recursion limit
+        v = v.tanh()
+    nodes, edges = read_graph(v)
+    assert len(nodes) == 3001 and edges == [(k, k + 1) for k in range(3000)]

@@ -5,7 +5,8 @@ left, the output on the right), one box each with its op, its value and its grad
 known: see ``backprop_helpers.graph``), and an arrow per edge. Used in notebook 02 and notebook 03
 (§ "The graph autograd records" in both), and by ``CircuitExplorer``, which relabels the drawing in place
 (``GraphDrawing.update_from``), labels the edges with the gradient flowing back along them (``edge_labels``) and
-steps through the backward pass one node at a time (``GraphDrawing.show_gradients``).
+steps through the backward pass one node at a time (``GraphDrawing.show_gradients``). A Value graph
+(``backprop_helpers.engine``, notebook 06) is read into the same nodes and drawn by the same code.
 """
 
 import itertools
@@ -56,7 +57,8 @@ class GraphDrawing:
     upstream × local, what node j's backward sends to its input i; node i's gradient is the sum of what flows
     back along its edges. It is read from node i's gradient where i feeds nothing else; at a fork, from node
     j's ``grad_fn`` applied to j's gradient, which needs the graph kept (``backward(retain_graph=True)``) and j's
-    gradient retained; else ``None``.
+    gradient retained; else ``None``. In a Value graph every node keeps its local gradients, so every edge's is
+    known: node j's gradient × ∂(node j)/∂(node i).
     """
 
     nodes: list
@@ -118,6 +120,7 @@ class GraphDrawing:
 
     def update_from(self, tensor, names=None):
         """Read values and gradients from another graph of the same shape (the same code, new numbers); relabel.
+        ``tensor`` is a torch tensor or a Value, as drawn.
 
         Returns the value and gradient texts (``.texts``), the same artists as before.
         """
@@ -126,6 +129,7 @@ class GraphDrawing:
             raise ValueError("tensor's graph has a different shape from the drawn one: draw it anew")
         for old, new in zip(self.nodes, nodes, strict=True):
             old.fn, old.tensor, old.value, old.grad = new.fn, new.tensor, new.value, new.grad
+            old.local_grads = new.local_grads
         self.edge_grads = _edge_grads(self.nodes, self.edges)
         self._relabel()
         return self.texts
@@ -155,8 +159,9 @@ def _as_number(tensor):
 
 
 def _edge_grads(nodes, edges):
-    """What flows back along each edge (i, j): node i's gradient where i feeds only j; else node j's grad_fn
-    applied to j's retained gradient, if the graph was kept; else None (see ``GraphDrawing``)."""
+    """What flows back along each edge (i, j): j's gradient × its local gradient where j kept them (a Value);
+    else node i's gradient where i feeds only j; else node j's grad_fn applied to j's retained gradient, if the
+    graph was kept; else None (see ``GraphDrawing``)."""
     feeds = Counter(i for i, _ in edges)
     sent = {}  # j → what j's backward sends along its input edges, in edge order (or None)
 
@@ -182,7 +187,9 @@ def _edge_grads(nodes, edges):
     grads, position = [], Counter()
     for i, j in edges:
         k, position[j] = position[j], position[j] + 1  # the edge's place among j's input edges
-        if feeds[i] == 1 and nodes[i].grad is not None:
+        if nodes[j].local_grads is not None:
+            grads.append(nodes[j].grad * nodes[j].local_grads[k])  # upstream × local
+        elif feeds[i] == 1 and nodes[i].grad is not None:
             grads.append(nodes[i].grad)
         else:
             flows = sent_by(j)
@@ -283,14 +290,15 @@ def draw_graph(tensor, ax=None, *, names=None, decimals=4, fontsize=8.0, edge_la
 
     Parameters
     ----------
-    tensor : torch.Tensor
-        The output (it must require grad); drawn rightmost.
+    tensor : torch.Tensor or Value
+        The output (a tensor must require grad); drawn rightmost.
     ax : matplotlib Axes, optional
         Where to draw (the font shrinks if the graph does not fit); by default a new pyplot figure sized to the
         graph. The axes' frame is turned off.
     names : dict, optional
         ``{"w0": w0, "z": z, ...}``: display names, and the values and retained gradients of intermediate
-        tensors, which autograd does not keep on ``grad_fn`` (see ``read_graph``).
+        tensors, which autograd does not keep on ``grad_fn`` (see ``read_graph``). A Value graph is named by
+        its labels; ``names`` (name → Value) overrides them.
     decimals : int
         Decimals of values and gradients (|v| ≥ 10⁴ is shown in scientific notation).
     fontsize : float
