@@ -12,6 +12,11 @@ from backprop_helpers.exercises.chain_rule import (
     check_df_dz,
     check_upstream_at_k,
 )
+from backprop_helpers.exercises.digits_numbers import (
+    check_ce_grad_entry,
+    check_glorot_std,
+    check_uniform_loss,
+)
 from backprop_helpers.exercises.engine_numbers import check_fork_tanh_grad, check_reflected_div_grad
 from backprop_helpers.exercises.feedback import Feedback, check_number
 from backprop_helpers.exercises.mlp_backward import check_mlp_backward
@@ -54,6 +59,9 @@ __all__ = [
     "check_db2",
     "check_xor_output_weight",
     "check_mlp_backward",
+    "check_ce_grad_entry",
+    "check_uniform_loss",
+    "check_glorot_std",
     "check_fork_tanh_grad",
     "check_reflected_div_grad",
 ]
