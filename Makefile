@@ -1,4 +1,4 @@
-# make lab · make test · make portability · make regen · make bench · make browser-test
+# make lab · make test · make portability · make regen · make bench · make browser-test · make book
 # Every target creates .venv when it is missing; re-running one installs nothing new.
 
 PYTHON ?= python3
@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test-lab
 BROWSER_STAMP := $(VENV)/.installed-browser
+BOOK_STAMP := $(VENV)/.installed-book
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=900 \
                --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -13,6 +14,7 @@ LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test lint unit nbval portability regen bench browser-test format clean
+.PHONY: book binder-check
 
 help:
 	@echo "make lab           set up .venv and open JupyterLab on notebooks/ (127.0.0.1:$(LAB_PORT))"
@@ -21,6 +23,8 @@ help:
 	@echo "make regen         re-execute the notebooks in place (NOTEBOOKS=notebooks/01_….ipynb for one)"
 	@echo "make bench         run the benchmarks; prints tables, writes benchmarks/results.md"
 	@echo "make browser-test  run every notebook in JupyterLab in headless Chromium"
+	@echo "make book          the static book of the stored notebooks (no execution) in _build/html/"
+	@echo "make binder-check  the Binder build as repo2docker writes it (no Docker; make test runs it too)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,5 +100,18 @@ chromium:
 browser-test: $(BROWSER_STAMP)
 	$(BIN)/python -m pytest tests/browser -m browser
 
+# The static book: the stored notebooks with their outputs, nothing executed; -W -n (warnings are errors).
+# book/build.py stages them into build/book/ (solution cells folded) and runs jupyter-book.
+$(BOOK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,lab,book]"
+	touch $@
+
+book: $(BOOK_STAMP)
+	$(BIN)/python book/build.py
+
+# What Binder would build from binder/: `repo2docker --no-build --debug .` (no Docker needed), read by the test.
+binder-check: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_binder.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info screenshots benchmarks/.work
+	rm -rf $(VENV) build _build *.egg-info screenshots benchmarks/.work
