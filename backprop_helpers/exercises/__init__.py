@@ -12,6 +12,7 @@ from backprop_helpers.exercises.chain_rule import (
     check_df_dz,
     check_upstream_at_k,
 )
+from backprop_helpers.exercises.digits import check_softmax_ce_grad
 from backprop_helpers.exercises.digits_numbers import (
     check_ce_grad_entry,
     check_glorot_std,
@@ -59,6 +60,7 @@ __all__ = [
     "check_db2",
     "check_xor_output_weight",
     "check_mlp_backward",
+    "check_softmax_ce_grad",
     "check_ce_grad_entry",
     "check_uniform_loss",
     "check_glorot_std",
