@@ -142,7 +142,9 @@ class Value:
         if other.data == 0:
             raise ValueError(f"/: division of {self.data!r} by zero")
         b = other.data
-        return self._result(self.data / b, (self, other), (1.0 / b, -self.data / (b * b)), "/")
+        return self._result(
+            self.data / b, (self, other), (1.0 / b, -self.data / b / b), "/"
+        )  # b·b may underflow
 
     def __rtruediv__(self, other):  # 1 / v
         return self._operand(other, "/") / self
