@@ -12,6 +12,7 @@ import pytest
 from backprop_helpers.widgets import (
     AutogradExplorer,
     CircuitExplorer,
+    EngineExplorer,
     NeuronExplorer,
     PerceptronExplorer,
     XORExplorer,
@@ -19,7 +20,14 @@ from backprop_helpers.widgets import (
 from backprop_helpers.widgets.controls import Button, Slider
 from backprop_helpers.widgets.explorer import Explorer
 
-EXPLORERS = [NeuronExplorer, AutogradExplorer, CircuitExplorer, PerceptronExplorer, XORExplorer]
+EXPLORERS = [
+    NeuronExplorer,
+    AutogradExplorer,
+    CircuitExplorer,
+    PerceptronExplorer,
+    XORExplorer,
+    EngineExplorer,
+]
 SLIDERS = [
     (cls, name) for cls in EXPLORERS for name, spec in cls.controls_spec.items() if isinstance(spec, Slider)
 ]
