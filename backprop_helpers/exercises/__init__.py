@@ -20,6 +20,7 @@ from backprop_helpers.exercises.digits_numbers import (
 )
 from backprop_helpers.exercises.engine_numbers import check_fork_tanh_grad, check_reflected_div_grad
 from backprop_helpers.exercises.feedback import Feedback, check_number
+from backprop_helpers.exercises.inside_autograd import check_value_class
 from backprop_helpers.exercises.mlp_backward import check_mlp_backward
 from backprop_helpers.exercises.perceptron import (
     check_batch_bias_gradient,
@@ -60,6 +61,7 @@ __all__ = [
     "check_db2",
     "check_xor_output_weight",
     "check_mlp_backward",
+    "check_value_class",
     "check_softmax_ce_grad",
     "check_ce_grad_entry",
     "check_uniform_loss",
