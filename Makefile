@@ -13,7 +13,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=900 \
 LAB_PORT ?= 8888
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test lint unit nbval portability regen bench browser-test format clean
+.PHONY: help install lab test lint unit nbval portability regen bench browser-test format student clean
 .PHONY: book binder-check
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make regen         re-execute the notebooks in place (NOTEBOOKS=notebooks/01_….ipynb for one)"
 	@echo "make bench         run the benchmarks; prints tables, writes benchmarks/results.md"
 	@echo "make browser-test  run every notebook in JupyterLab in headless Chromium"
+	@echo "make student       write the student edition: build/student/, the notebooks without their solutions"
 	@echo "make book          the static book of the stored notebooks (no execution) in _build/html/"
 	@echo "make binder-check  the Binder build as repo2docker writes it (no Docker; make test runs it too)"
 
@@ -50,15 +51,26 @@ lint: $(STAMP)
 	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
 	$(BIN)/oxlint -c labdriver/oxlintrc.json --deny-warnings labdriver/
 
-unit: $(STAMP)
+unit: student
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(NOTEBOOKS)
 
-# One pytest run: unit tests and every notebook cell, one closing line.
-test: lint
-	$(BIN)/python -m pytest tests --ignore=tests/browser $(if $(NOTEBOOKS),$(NBVAL_FLAGS) $(NOTEBOOKS),)
+# One pytest run: unit tests and every notebook cell, one closing line; the student edition's cells too.
+test: lint student
+	$(BIN)/python -m pytest tests --ignore=tests/browser \
+	    $(if $(NOTEBOOKS),$(NBVAL_FLAGS) $(NOTEBOOKS) $(patsubst notebooks/%,$(STUDENT_DIR)/%,$(NOTEBOOKS)),)
+
+# The student edition: every notebook without its worked solutions (the cells tagged solution), outputs kept.
+# TagRemovePreprocessor does nothing unless enabled; tests/test_student_edition.py checks the result.
+STUDENT_DIR := build/student
+
+student: $(STAMP)
+	rm -rf $(STUDENT_DIR)
+	$(BIN)/jupyter nbconvert --to notebook --log-level=WARN --output-dir $(STUDENT_DIR) \
+	    --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags solution \
+	    $(sort $(wildcard notebooks/[0-9]*.ipynb))
 
 # The stored outputs must hold on any CPU. Each run re-executes every notebook against the same stored outputs:
 #   ATEN_CPU_CAPABILITY=default  torch's portable kernels, as on a CPU without AVX2 (no SIMD exp/sigmoid/sum)
