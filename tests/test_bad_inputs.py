@@ -697,3 +697,116 @@ def test_error_messages_describe_long_values_briefly():
     with pytest.raises(TypeError) as excinfo:
         sigmoid("x" * 200)
     assert len(str(excinfo.value)) < 120 and "..." in str(excinfo.value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# notebook 07: softmax cross-entropy, the network of any depth, the digits, the checker's labels
+
+from backprop_helpers import (  # noqa: E402  (grouped with the cases that use them)
+    accuracy,
+    cross_entropy,
+    cross_entropy_grad,
+    digits_data,
+    gradient_norms_at_init,
+    init_network,
+    layer_grad_norms,
+    network_autograd,
+    network_backward,
+    network_forward,
+    softmax,
+    train_network,
+)
+from backprop_helpers._inputs import check_labels  # noqa: E402
+
+LOGITS = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], dtype=torch.float64)  # N = 2, C = 3
+LABELS = torch.tensor([2, 0])
+
+
+def net():
+    return init_network((3, 4, 2), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+
+
+NET_X = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], dtype=torch.float64)
+NET_Y = torch.tensor([1, 0])
+
+
+def net_cache():
+    return network_forward(NET_X, net())[1]
+
+
+def train_net(**changes):
+    settings = {"lr": 0.1, "epochs": 1, "batch_size": 2, "generator": torch.Generator(), **changes}
+    X, y = settings.pop("X", NET_X), settings.pop("y", NET_Y)
+    return train_network(X, y, settings.pop("params", net()), **settings)
+
+
+NETWORK_CASES = [
+    # --- labels: dtype, shape, range
+    ("ce-float-labels", lambda: cross_entropy(LOGITS, LABELS.double()), TypeError, r"^labels must have an integer dtype \(torch\.long\).*torch\.float64"),
+    ("ce-bool-labels", lambda: cross_entropy(LOGITS, torch.tensor([True, False])), TypeError, r"^labels must have an integer dtype"),
+    ("ce-float-list-labels", lambda: cross_entropy_grad(LOGITS, [2.0, 0.0]), TypeError, r"^labels must have an integer dtype"),
+    ("ce-string-labels", lambda: cross_entropy(LOGITS, "20"), TypeError, r"^labels must be a tensor of integer class labels"),
+    ("ce-label-too-large", lambda: cross_entropy(LOGITS, torch.tensor([3, 0])), ValueError, r"^labels must lie in \[0, 3\) .*; got 3$"),
+    ("ce-label-negative", lambda: cross_entropy_grad(LOGITS, torch.tensor([0, -1])), ValueError, r"^labels must lie in \[0, 3\).*got -1$"),
+    ("ce-labels-too-few", lambda: cross_entropy(LOGITS, torch.tensor([1])), ValueError, r"^labels must have shape \(2,\), one label per row; got shape \(1,\)"),
+    ("ce-labels-2d", lambda: cross_entropy(LOGITS, LABELS[:, None]), ValueError, r"^labels must have shape \(2,\)"),
+    # --- logits: shape, finiteness
+    ("ce-logits-1d", lambda: cross_entropy(LOGITS[0], LABELS[:1]), ValueError, r"^logits must have shape \(N, C\).*got shape \(3,\)"),
+    ("ce-logits-empty", lambda: cross_entropy_grad(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long)), ValueError, r"^logits must have shape \(N, C\)"),
+    ("ce-logits-nan", lambda: cross_entropy(torch.tensor([[0.0, NAN]]), [0]), ValueError, r"^logits must be finite"),
+    ("ce-grad-logits-inf", lambda: cross_entropy_grad(torch.tensor([[INF, 0.0]]), [0]), ValueError, r"^logits must be finite"),
+    ("softmax-3d", lambda: softmax(torch.zeros(2, 2, 2)), ValueError, r"^z must have shape \(C,\) or \(N, C\)"),
+    ("softmax-inf", lambda: softmax([0.0, -INF]), ValueError, r"^z must be finite"),
+    ("accuracy-labels-range", lambda: accuracy(LOGITS, [0, 5]), ValueError, r"^labels must lie in \[0, 3\)"),
+    ("accuracy-logits-1d", lambda: accuracy([0.1, 0.9], [1]), ValueError, r"^logits must have shape \(N, C\)"),
+    # --- init_network
+    ("init-sizes-short", lambda: init_network((64,), generator=torch.Generator()), ValueError, r"^sizes must hold at least"),
+    ("init-sizes-int", lambda: init_network(64, generator=torch.Generator()), TypeError, r"^sizes must be a sequence"),
+    ("init-sizes-zero", lambda: init_network((64, 0, 10), generator=torch.Generator()), ValueError, r"^sizes\[1\] must be an int >= 1; got 0"),
+    ("init-sizes-float", lambda: init_network((64, 32.0, 10), generator=torch.Generator()), ValueError, r"^sizes\[1\] must be an int >= 1; got 32\.0"),
+    ("init-scheme", lambda: init_network((3, 2), init="xavier", generator=torch.Generator()), ValueError, r"^init must be one of 'small', 'glorot', 'he', 'large', 'equal'; got 'xavier'"),
+    ("init-generator", lambda: init_network((3, 2), generator=0), TypeError, r"^generator must be a torch\.Generator"),
+    ("init-dtype", lambda: init_network((3, 2), generator=torch.Generator(), dtype=torch.int64), TypeError, r"^dtype must be a real floating"),
+    # --- network_forward / backward / autograd
+    ("net-X-width", lambda: network_forward(NET_X[:, :2], net()), ValueError, r"^X must have shape \(N, 3\)"),
+    ("net-X-nan", lambda: network_forward(torch.tensor([[NAN, 0.0, 0.0]], dtype=torch.float64), net()), ValueError, r"^X must be finite"),
+    ("net-X-dtype", lambda: network_forward(NET_X.float(), net()), TypeError, r"^X must have the params' dtype torch\.float64"),
+    ("net-params-keys", lambda: network_forward(NET_X, without(net(), "b2")), KeyError, r"params must have keys W1, b1, …, WL, bL"),
+    ("net-params-list", lambda: network_forward(NET_X, [1.0]), TypeError, r"^params must be a dict"),
+    ("net-params-chain", lambda: network_forward(NET_X, {**net(), "W2": torch.zeros(2, 5, dtype=torch.float64)}), ValueError, r"^params\['W2'\] must have shape \(out, 4\) to follow W1"),
+    ("net-params-bias", lambda: network_forward(NET_X, {**net(), "b1": torch.zeros(3, dtype=torch.float64)}), ValueError, r"^params\['b1'\] must have shape \(4,\) to match W1"),
+    ("net-params-inf", lambda: network_forward(NET_X, {**net(), "W1": torch.full((4, 3), INF, dtype=torch.float64)}), ValueError, r"^params\['W1'\] must be finite"),
+    ("net-activation", lambda: network_forward(NET_X, net(), activation="gelu"), ValueError, r"^activation must be one of 'sigmoid', 'tanh', 'relu'"),
+    ("net-backward-cache", lambda: network_backward({"X": NET_X}, NET_Y), TypeError, r"^cache must be the dict returned by network_forward"),
+    ("net-backward-float-labels", lambda: network_backward(net_cache(), NET_Y.double()), TypeError, r"^labels must have an integer dtype"),
+    ("net-backward-label-range", lambda: network_backward(net_cache(), [1, 2]), ValueError, r"^labels must lie in \[0, 2\)"),
+    ("net-autograd-labels-length", lambda: network_autograd(NET_X, [1], net()), ValueError, r"^labels must have shape \(2,\)"),
+    ("grad-norms-keys", lambda: layer_grad_norms({"W1": torch.ones(2, 2)}), KeyError, r"params must have keys W1, b1"),
+    ("norms-at-init-depth", lambda: gradient_norms_at_init(NET_X, NET_Y, depth=0, generator=torch.Generator()), ValueError, r"^depth must be an int >= 1; got 0"),
+    # --- train_network
+    ("train-lr", lambda: train_net(lr=0), ValueError, r"^lr must be a finite number > 0"),
+    ("train-batch-size", lambda: train_net(batch_size=0), ValueError, r"^batch_size must be an int >= 1; got 0"),
+    ("train-epochs", lambda: train_net(epochs=-1), ValueError, r"^epochs must be an int >= 0"),
+    ("train-backward", lambda: train_net(backward="numerical"), ValueError, r"^backward must be one of 'hand', 'autograd'"),
+    ("train-generator", lambda: train_net(generator=None), TypeError, r"^generator must be a torch\.Generator"),
+    ("train-y-float", lambda: train_net(y=NET_Y.double()), TypeError, r"^y must have an integer dtype"),
+    ("train-y-length", lambda: train_net(y=torch.tensor([0])), ValueError, r"^y must have shape \(2,\)"),
+    ("train-test-alone", lambda: train_net(X_test=NET_X), ValueError, r"^X_test and y_test must be given together"),
+    ("train-y-test-range", lambda: train_net(X_test=NET_X, y_test=[0, 9]), ValueError, r"^y_test must lie in \[0, 2\)"),
+    ("train-callback", lambda: train_net(callback=3), TypeError, r"^callback must be callable"),
+    # --- digits_data
+    ("digits-dtype", lambda: digits_data(torch.int64), TypeError, r"^dtype must be a real floating torch\.dtype"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"), [c[1:] for c in NETWORK_CASES], ids=[c[0] for c in NETWORK_CASES]
+)
+def test_bad_input_to_notebook_07s_functions_raises_a_clear_error(call, error, message):
+    test_bad_input_raises_a_clear_error(call, error, message)
+
+
+def test_check_labels_returns_long_labels():
+    assert check_labels([1, 0, 2], "labels", 3, 3).dtype == torch.long
+    assert torch.equal(check_labels(np.array([1, 0], dtype=np.uint8), "y", 2, 2), torch.tensor([1, 0]))
+    assert len({c[0] for c in NETWORK_CASES}) == len(NETWORK_CASES)
