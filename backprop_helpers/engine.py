@@ -99,16 +99,15 @@ class Value:
         out._local_grads = local_grads
         return out
 
-    @staticmethod
-    def _operand(other, op):
-        """``other`` as a Value: itself if it is one, a leaf holding it if it is a number."""
+    def _operand(self, other, op):
+        """``other`` as a Value: itself if it is one, a leaf of self's class holding it if it is a number."""
         if isinstance(other, Value):
             return other
         if isinstance(other, bool) or not isinstance(other, numbers.Real):
             raise TypeError(
                 f"the other operand of {op} must be a Value or a real number; got {_describe(other)}"
             )
-        return Value(_as_float(other, f"the other operand of {op}"))
+        return type(self)(_as_float(other, f"the other operand of {op}"))
 
     # ----- the ops: forward and local gradients side by side -----
 
@@ -142,9 +141,8 @@ class Value:
         if other.data == 0:
             raise ValueError(f"/: division of {self.data!r} by zero")
         b = other.data
-        return self._result(
-            self.data / b, (self, other), (1.0 / b, -self.data / b / b), "/"
-        )  # b·b may underflow
+        local_grads = (1.0 / b, -self.data / b / b)  # −a/b/b, not −a/(b·b): b·b may underflow to 0
+        return self._result(self.data / b, (self, other), local_grads, "/")
 
     def __rtruediv__(self, other):  # 1 / v
         return self._operand(other, "/") / self
