@@ -218,11 +218,12 @@ def test_all_zero_grad_and_reset(explorer):
     n = len(explorer.state.order)
     assert explorer.controls["all"].click() is None and explorer.state.steps == n
     assert "?" not in "".join(_grads_shown(explorer))
-    assert explorer.step().steps == n  # after the last node nothing more to do
+    assert explorer.controls["step"].disabled and explorer.controls["all"].disabled  # nothing more to do
+    assert explorer.step().steps == n
     explorer.controls["x"].value = 1.5
     explorer.controls["zero_grad"].click()  # grads forgotten, forward and settings kept
     state = explorer.state
-    assert state.steps == 0 and explorer.values()["x"] == 1.5
+    assert state.steps == 0 and explorer.values()["x"] == 1.5 and not explorer.controls["step"].disabled
     assert set(_grads_shown(explorer)) == {"∂ ?"} and all(row[4] == "?" for row in _rows(explorer))
     assert explorer.drawing.node("x").label.splitlines()[1] == "1.5000"
     assert state.root.data == -3 * 1.5 + 1.5 + 1.0

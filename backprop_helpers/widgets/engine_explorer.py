@@ -14,8 +14,8 @@ The run history is the number of nodes processed, 0 … n; the model builds the 
 values and replays that many steps (``backward_steps``), so it is a pure function of values and history. A
 slider move keeps the step position (effect "update": the same graph with new numbers, the same node outlined);
 choosing another expression puts the sliders at that expression's values and starts at 0 again (effect
-"restart"). "backward: one node" after the last node changes nothing: the pass is complete, "zero grad" starts
-it again (a second backward() would add onto the first, which this explorer does not show).
+"restart"). Once the pass is complete its two buttons are greyed out (``.step()`` then changes nothing) and "zero grad"
+starts it again (a second backward() would add onto the first, which this explorer does not show).
 
 Slider ranges: x ∈ [−8, 8], w, b ∈ [−3, 3], on a 0.1 grid. Then z = w·x + b ∈ [−27, 27], so 1 − σ(z) ≥ 1.8e−12
 > 0 and the BCE neuron's log is always defined, e^(−z) ≤ e²⁷ is finite, and every number in the read-out is
@@ -289,6 +289,8 @@ class EngineExplorer(Explorer):
             self._show_expression(state.expression)
         for name in INPUTS:  # the sliders this expression does not use are greyed out
             self.controls[name].disabled = name not in state.inputs
+        for name in ("step", "all"):  # and the pass's buttons once it is complete
+            self.controls[name].disabled = state.steps == len(state.order)
         drawing = self.drawing
         drawing.update_from(state.root)
         index = {id(node.tensor): i for i, node in enumerate(drawing.nodes)}
@@ -341,7 +343,9 @@ class EngineExplorer(Explorer):
         else:
             head += f"; {_name(node)} is a leaf: it sends nothing"
         if state.steps == n:
-            head += f" — backward pass complete: these are {out}.backward()'s gradients"
+            head += (
+                f" — backward pass complete: these are {out}.backward()'s gradients; “zero grad” starts again"
+            )
         return head
 
     def _uses_line(self, state):
