@@ -413,6 +413,18 @@ def test_the_learners_exception_is_their_traceback():
     assert "test_check_value_class.py" in line and "math.tanh(self)" in line and "TypeError" in line
     assert "inside_autograd.py" not in feedback.message  # the checker's own frames are left out
 
+    class Unwrapped(Value):
+        def __add__(self, other):
+            other.data  # noqa: B018  the slip: other may be a plain number, which has no .data
+            return Value.__add__(self, other)
+
+    message = check_value_class(Unwrapped).message
+    plus = message.split("✗ +: ")[1].split("\n✓")[0]
+    assert plus.startswith("raised an error on a + 2.5 at a = 0.7:") and "AttributeError" in plus
+    assert plus.endswith(
+        "(a number operand must be wrapped first: other = other if isinstance(other, Value) else Value(other))"
+    )
+
     class BrokenInit:
         def __init__(self, data):
             raise RuntimeError("not today")

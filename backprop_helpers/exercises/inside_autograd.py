@@ -5,7 +5,8 @@ The class is judged by what it does, not how: ``cls(x)`` for a float x must have
 ∂out/∂input. Each expression below is built twice — from the learner's class and from float64 tensors that
 require grad — and every value and every input's gradient is compared with torch's autograd
 (``code_check.RTOL``, ``ATOL``). The verdict has one line per op, so a wrong op is named by its own line
-(``✗ tanh: your backward gives ∂/∂a = 0.51 where autograd gives 0.637 … — ∂tanh/∂a = 1 − tanh²a``), then
+(``✗ tanh: your backward gives ∂/∂a = … where autograd gives … on a.tanh() at a = 0.7 — ∂tanh/∂a = 1 − tanh²a``),
+then
 one line per graph shape:
 
 - forks, where a node is used twice: ``a + a``, notebook 02's z = 2y + y² with y = x², and a·b + tanh(a).
@@ -13,7 +14,7 @@ one line per graph shape:
   diagnosed as such; more than the gradient means a node visited twice (a topological sort without a set of
   visited nodes runs y's step twice in z = 2y + y²);
 - a node reused many times (a added 100 times; a multiplied by itself 30 times);
-- a composition of four ops with no fork: each op can be right alone and the order still wrong;
+- a composition of five ops with no fork: each op can be right alone and the order still wrong;
 - a chain longer than Python's recursion limit (at least 2,000 multiplications): a recursive topological sort
   raises RecursionError there, which is named as the cause.
 
@@ -171,6 +172,13 @@ class _Stop(Exception):
         self.kind, self.text = kind, text  # kind: "stub", "error", "no flow", "wrong"
 
 
+def _hint(error):
+    """A line after the traceback for the error an op on a plain number gives (``a + 2.5`` reads 2.5.data)."""
+    if isinstance(error, AttributeError) and any(f"'{t}' object" in str(error) for t in ("float", "int")):
+        return "\n(a number operand must be wrapped first: other = other if isinstance(other, Value) else Value(other))"
+    return ""
+
+
 def _run(cls, group, expression, blame=""):
     """Build the expression from ``cls``, run backward(); raise ``_Stop`` at the first thing that is off.
 
@@ -181,7 +189,7 @@ def _run(cls, group, expression, blame=""):
         leaves = [cls(x) for x in expression.inputs]
         out = expression.build(*leaves)
     except Exception as error:  # the learner's code: theirs to see, shortly
-        raise _Stop("error", f"raised an error {where}:\n{_learner_traceback(error)}") from None
+        raise _Stop("error", f"raised an error {where}:\n{_learner_traceback(error)}{_hint(error)}") from None
     if out is None or out is Ellipsis:
         raise _Stop("stub", f"not written yet: {expression.label.split(' at ')[0]} returns {out!r}")
     if not (hasattr(out, "data") and hasattr(out, "backward")):
