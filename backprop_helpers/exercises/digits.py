@@ -7,10 +7,11 @@ returns it; it is compared with autograd (float64, ``code_check.RTOL``) on four 
 
 Why these cases:
 
-- a batch of one (N = 1, C = 4), where the 1/N does nothing: a learner who gets p − onehot right passes it and
-  hears about the mean from the next cases;
-- a batch of 5 with C = 3 and a batch of 6 with C = 10 (the digits' classes): N ≠ C, so a transposed result is
-  caught by its shape, and every catalogued mistake differs from the answer and from the others;
+- a batch of 5 with C = 3, first: N ≠ C, so a transposed result is caught by its shape, and every catalogued
+  mistake differs there from the answer and from the others, so the first case already names each one;
+- a batch of one (N = 1, C = 4), where the 1/N does nothing (and dividing by C is dividing by N·C): a slip
+  that only the batch can show passes it;
+- a batch of 6 with C = 10, the digits' classes (N < C, where the first case has N > C);
 - a batch of 3 with logits in the tails (|z| between 800 and 1000, each row's label the largest logit in one
   row and the smallest in another): e^{z} overflows float64 above z ≈ 709, so a softmax written without
   subtracting the row maximum gives inf/inf = nan there; a stable one gives probabilities of exactly 0 and 1.
@@ -109,8 +110,8 @@ def _tails_case(generator, n=3, c=4):
 def _cases():
     generator = torch.Generator().manual_seed(7)
     return [
-        _random_case("a batch of one (N = 1, C = 4)", 1, 4, generator),
         _random_case("a batch of 5 (N = 5, C = 3)", 5, 3, generator),
+        _random_case("a batch of one (N = 1, C = 4)", 1, 4, generator),
         _random_case("a batch of 6 with the digits' ten classes (N = 6, C = 10)", 6, 10, generator),
         _tails_case(generator),
     ]
