@@ -1,11 +1,13 @@
 """Build the static book (``make book``): the stored notebooks, outputs included, as HTML in ``_build/html/``.
 
 Nothing is executed (nbval already re-runs the notebooks). The notebooks are staged into ``build/book/``
-beside this folder's ``_config.yml`` and ``_toc.yml``, with two changes made on the copies only:
+beside this folder's ``_config.yml``, ``_toc.yml`` and its one Sphinx extension (``repeated_scripts.py``),
+with these changes made on the copies only:
 
 - a cell tagged ``solution`` also gets ``hide-cell``: the book shows a collapsed "Show the solution" toggle
   in its place, so a self-learner sees the exercise first (the stored notebooks keep the tag ``solution``
   alone, which ``make student`` reads);
+- the Colab install cell (id ``colab-install``, a no-op off Colab) is left out of the pages;
 - the landing page ``intro.md`` is written from the README: its first paragraph and its notebook table,
   with the links pointing at the pages.
 
@@ -28,9 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 BOOK = REPO / "book"
 STAGE = REPO / "build" / "book"
 OUTPUT = REPO  # jupyter-book writes <OUTPUT>/_build/html
+BOOK_FILES = ("_config.yml", "_toc.yml", "repeated_scripts.py")  # copied beside the staged notebooks
 NOTEBOOK_GLOB = "[0-9]*.ipynb"
 SOLUTION_TAG = "solution"
 HIDE_TAG = "hide-cell"
+COLAB_CELL_ID = "colab-install"  # tests/colab_cell.py's install cell: inert off Colab, noise in a book
 SOLUTION_PROMPTS = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 NOTEBOOK_LINK = re.compile(r"\[([^\]]+)\]\(notebooks/([0-9][^)]*\.ipynb)\)")
 
@@ -51,6 +55,15 @@ def hide_solutions(nb):
             cell.metadata.setdefault("mystnb", {}).update(SOLUTION_PROMPTS)
             count += 1
     return count
+
+
+def remove_colab_cell(nb):
+    """Tag the Colab install cell (id ``colab-install``) ``remove-cell``; return whether there was one."""
+    for cell in nb.cells:
+        if cell.get("id") == COLAB_CELL_ID:
+            cell.metadata["tags"] = [*cell.metadata.get("tags", []), "remove-cell"]
+            return True
+    return False
 
 
 def readme_parts(readme_text):
@@ -74,21 +87,33 @@ def readme_parts(readme_text):
     return paragraph, rows
 
 
-def intro_page(readme_text, notebook_names):
+def notebook_title(path):
+    """The notebook's first Markdown heading, without its ``#``s (the file's stem if it has none)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return path.stem
+
+
+def intro_page(readme_text, paths):
     """The landing page's MyST text: the README's first paragraph and its table, one row per notebook.
 
-    Raises ValueError naming the notebooks the README's table does not list (add its line there).
+    A notebook the README's table does not list yet gets a row titled by its first heading (and a note
+    on stdout), so the book still has every notebook.
     """
     paragraph, rows = readme_parts(readme_text)
-    listed = {name for _, name, _ in rows}
-    missing = [name for name in notebook_names if name not in listed]
-    if missing:
-        raise ValueError(
-            f"README.md's notebook table must list every notebook; it lacks {', '.join(missing)} "
-            f"(add a row '| [NN · Title](notebooks/NN_name.ipynb) | what you do in it |')"
-        )
+    described = {name: (text, what) for text, name, what in rows}
     table = ["| notebook | what you do in it |", "|---|---|"]
-    table += [f"| [{text}]({name}) | {what} |" for text, name, what in rows if name in notebook_names]
+    for path in paths:
+        if path.name not in described:
+            print(
+                f"note: README.md's notebook table has no row for {path.name}; the book titles it by its heading"
+            )
+        text, what = described.get(path.name, (notebook_title(path), ""))
+        table.append(f"| [{text}]({path.name}) | {what} |")
     return "\n".join(
         [
             "# Backprop, by hand and by autograd",
@@ -110,20 +135,25 @@ def stage(stage_dir=STAGE):
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     stage_dir.mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml"):
+    for name in BOOK_FILES:
         shutil.copy2(BOOK / name, stage_dir / name)
     paths = notebooks()
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    (stage_dir / "intro.md").write_text(intro_page(readme, [p.name for p in paths]), encoding="utf-8")
+    (stage_dir / "intro.md").write_text(intro_page(readme, paths), encoding="utf-8")
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         hide_solutions(nb)
+        remove_colab_cell(nb)
         nbformat.write(nb, stage_dir / path.name)
     return len(paths)
 
 
 def build(stage_dir=STAGE, output=OUTPUT):
-    """Run ``jupyter-book build`` on the staged sources, warnings as errors; return its exit code."""
+    """Run ``jupyter-book build`` on the staged sources, from scratch, warnings as errors; return its exit code.
+
+    The old ``_build/`` goes first, so no page of a renamed or removed notebook is left behind.
+    """
+    shutil.rmtree(output / "_build", ignore_errors=True)
     command = [
         str(Path(sys.executable).with_name("jupyter-book")),
         "build",
