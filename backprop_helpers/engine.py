@@ -28,6 +28,8 @@ def _describe(value):
 
 def _as_float(number, name):
     """``number`` as a finite float: an int or a float (numpy's too), not a bool, not nan or inf."""
+    if type(number) is float and math.isfinite(number):  # the common case, without the slow ABC check below
+        return number
     if isinstance(number, bool) or not isinstance(number, numbers.Real):
         raise TypeError(f"{name} must be a real number (an int or a float); got {_describe(number)}")
     number = float(number)
@@ -89,7 +91,7 @@ class Value:
     @classmethod
     def _result(cls, data, prev, local_grads, op):
         """The Value an op produced: its data, operands and local gradients, each checked finite."""
-        if not (math.isfinite(data) and all(math.isfinite(g) for g in local_grads)):
+        if not (math.isfinite(data) and all(map(math.isfinite, local_grads))):
             operands = ", ".join(repr(p.data) for p in prev)
             what = f"result {data!r}" if not math.isfinite(data) else f"local gradients {local_grads!r}"
             raise ValueError(f"{op} of ({operands}) overflows a float: {what}")
@@ -222,14 +224,14 @@ class Value:
         would multiply the earlier pass into this one instead of adding to it. Nothing but ``.grad`` changes.
         """
         order = topological_order(self)
-        upstream = {id(node): 0.0 for node in order}  # this pass's ∂self/∂node
-        upstream[id(self)] = 1.0
+        upstream = dict.fromkeys(order, 0.0)  # this pass's ∂self/∂node (a Value hashes by identity: no ==)
+        upstream[self] = 1.0
         for node in reversed(order):
-            d_node = upstream[id(node)]
+            d_node = upstream[node]
             for operand, local in zip(node._prev, node._local_grads, strict=True):
-                upstream[id(operand)] += local * d_node  # upstream × local; += at a fork
+                upstream[operand] += local * d_node  # upstream × local; += at a fork
         for node in order:
-            node.grad += upstream[id(node)]
+            node.grad += upstream[node]
 
     def zero_grad(self):
         """Set ``grad`` to 0.0 on every node of the graph below self, self included."""
@@ -245,13 +247,13 @@ def topological_order(root):
     """
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value; got {_describe(root)}")
-    order, seen = [], {id(root)}
+    order, seen = [], {root}
     stack = [(root, iter(root._prev))]  # (node, its operands not visited yet)
     while stack:
         node, operands = stack[-1]
         for operand in operands:
-            if id(operand) not in seen:
-                seen.add(id(operand))
+            if operand not in seen:
+                seen.add(operand)
                 stack.append((operand, iter(operand._prev)))
                 break
         else:  # every operand is placed: the node comes next
