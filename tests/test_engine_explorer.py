@@ -30,19 +30,19 @@ def _torch_nodes(key, x, w, b):
         nodes["f"] = nodes["p"] + nodes["q"]
     elif key == "twice":
         nodes["f"] = x + x
-    elif key == "02 z":
-        nodes["y"] = x**2
-        nodes["2y"] = 2 * nodes["y"]
-        nodes["y²"] = nodes["y"] ** 2
-        nodes["z"] = nodes["2y"] + nodes["y²"]
+    elif key == "02 chain":
+        nodes["u"] = x**2
+        nodes["2u"] = 2 * nodes["u"]
+        nodes["u²"] = nodes["u"] ** 2
+        nodes["v"] = nodes["2u"] + nodes["u²"]
     else:
         nodes["p"] = w * x
         nodes["z"] = nodes["p"] + b
         if key == "02 bce":
             nodes["ŷ"] = torch.sigmoid(nodes["z"])
-            nodes["u"] = 1 - nodes["ŷ"]
-            nodes["v"] = torch.log(nodes["u"])
-            nodes["L"] = -nodes["v"]
+            nodes["1 − ŷ"] = 1 - nodes["ŷ"]
+            nodes["log(1−ŷ)"] = torch.log(nodes["1 − ŷ"])
+            nodes["L"] = -nodes["log(1−ŷ)"]
         elif key == "03 gates":
             nodes["−z"] = -nodes["z"]
             nodes["k"] = torch.exp(nodes["−z"])
@@ -170,7 +170,7 @@ def test_the_fork_receives_two_contributions_that_sum_to_its_grad(explorer):
     assert _rows(explorer)[x][4:] == ["?", "1.0000 from q  (1 of 2)"]
     explorer.step()
     explorer.step()  # and p its share: both are in, x's own turn comes next
-    assert _rows(explorer)[x][4:] == ["?", "1.0000 from q + (−3.0000) from p"]
+    assert _rows(explorer)[x][4:] == ["?", "1.0000 from q + (−3.0000) from p  (2 of 2)"]
     state = explorer.step()
     assert state.current.label == "x" and [c for _, c in state.received[x]] == [1.0, -3.0]
     assert state.grad(x) == 1.0 + -3.0 == state.current.grad == -2.0
@@ -187,19 +187,20 @@ def test_the_fork_receives_two_contributions_that_sum_to_its_grad(explorer):
 def test_x_plus_x_sends_two_ones_along_twin_arrows():
     explorer = EngineExplorer(expression="twice")
     explorer.step()  # f: 1 × 1 along each of its two input edges, both to x
-    assert _rows(explorer)[1][5] == "1.0000 from f + 1.0000 from f"
+    assert _rows(explorer)[1][5] == "1.0000 from f + 1.0000 from f  (2 of 2)"
     assert [t.get_text() for t in explorer.drawing.edge_texts] == ["1.0000", "1.0000"]
     assert explorer.step().grad(1) == 2.0
     assert "∂f/∂x = 1.0000 + 1.0000 = 2.0000" in _text(explorer.readout.value)
 
 
 def test_source_notebooks_numbers():
-    # 02: z = 2y + y², y = x², x = 2: y = 4, dz/dy = 2 + 2y = 10 (two contributions, 2 and 8), dz/dx = 10 · 2x = 40
-    state = EngineExplorer(expression="02 z").all()
+    # 02's chain (notebook 06's names): v = 2u + u², u = x², x = 2: u = 4, dv/du = 2 + 2u = 10 (two contributions,
+    # 2 from 2u and 8 from u²), dv/dx = 10 · 2x = 40
+    state = EngineExplorer(expression="02 chain").all()
     grads = {node.label: state.grad(i) for i, node in enumerate(state.order)}
-    assert (state.root.data, grads["y"], grads["x"]) == (24.0, 10.0, 40.0)
-    y = [node.label for node in state.order].index("y")
-    assert sorted(c for _, c in state.received[y]) == [2.0, 8.0]
+    assert (state.root.data, grads["u"], grads["x"]) == (24.0, 10.0, 40.0)
+    u = [node.label for node in state.order].index("u")
+    assert sorted(c for _, c in state.received[u]) == [2.0, 8.0]
     # 02's BCE neuron at x = 6.7, w = 1, b = 0, y = 0: L = log(1 + e^6.7), ∂L/∂w = σ(6.7)·6.7, ∂L/∂b = σ(6.7)
     state = EngineExplorer(expression="02 bce").all()
     grads = {node.label: format_number(node.grad) for node in state.order}

@@ -5,7 +5,7 @@ it uses; the others are greyed out), and step the backward pass: "backward: one 
 reverse topological order (``engine.topological_order``, the output first), as ``Value.backward()`` does —
 that node's gradient is complete (every use of it has sent its share), it is outlined, and it sends upstream ×
 local along each of its input edges (the arrows' labels). A node used twice receives two contributions; the
-read-out's last column shows each as it arrives ("1 of 2"), and when the node's own turn comes its gradient is
+read-out's last column shows each as it arrives ("1 of 2", "2 of 2"), and when the node's own turn comes its gradient is
 their sum, e.g. ``∂f/∂x = −3.0000 + 1.0000 = −2.0000``: the ``+=`` of the multivariable chain rule.
 "backward: all" finishes the pass, "zero grad" forgets every gradient (the forward pass kept, as
 ``zero_grad()``), "reset" goes back to the defaults.
@@ -61,18 +61,17 @@ def _twice(x, w, b):
 
 
 def _square_chain(x, w, b):
-    y = _named(x**2, "y")
-    two_y = _named(_const(2.0) * y, "2y")
-    y_squared = _named(y**2, "y²")  # y is used twice: by 2y and by y²
-    return _named(two_y + y_squared, "z")
+    u = _named(x**2, "u")
+    two_u = _named(_const(2.0) * u, "2u")
+    u_squared = _named(u**2, "u²")  # u is used twice: by 2u and by u²
+    return _named(two_u + u_squared, "v")
 
 
 def _bce_neuron(x, w, b):
     z = _named(_named(w * x, "p") + b, "z")
     y_hat = _named(z.sigmoid(), "ŷ")
-    u = _named(_const(1.0) - y_hat, "u")
-    v = _named(u.log(), "v")  # u = 1 − σ(z) ≥ 1.8e−12 on the sliders' ranges (see the module docstring)
-    return _named(-v, "L")
+    complement = _named(_const(1.0) - y_hat, "1 − ŷ")  # ≥ 1.8e−12 on the sliders' ranges (module docstring)
+    return _named(-_named(complement.log(), "log(1−ŷ)"), "L")
 
 
 def _sigmoid_gates(x, w, b):
@@ -105,10 +104,10 @@ EXPRESSIONS = {
     "fork": Expression("fork: f = w·x + (x + b)", "p = w·x, q = x + b, f = p + q: x is used twice", _fork,
                        {"x": 2.0, "w": -3.0, "b": 1.0}),
     "twice": Expression("fork: f = x + x", "f = x + x: one op uses x twice", _twice, {"x": 3.0}),
-    "02 z": Expression("02: z = 2y + y², y = x²", "y = x², 2y = 2·y, y² = y², z = 2y + y²: y is used twice",
-                       _square_chain, {"x": 2.0}),
-    "02 bce": Expression("02: BCE neuron, y = 0", "p = w·x, z = p + b, ŷ = σ(z), u = 1 − ŷ, v = log u, L = −v "
-                         "(L = −log(1 − ŷ), the BCE of target 0)", _bce_neuron, {"x": 6.7, "w": 1.0, "b": 0.0}),
+    "02 chain": Expression("02: v = 2u + u², u = x²", "u = x², 2u = 2·u, u² = u², v = 2u + u²: u is used twice "
+                           "(the source notebook's z = 2y + y², y = x²)", _square_chain, {"x": 2.0}),
+    "02 bce": Expression("02: BCE neuron, target 0", "p = w·x, z = p + b, ŷ = σ(z), 1 − ŷ, log(1 − ŷ), "
+                         "L = −log(1 − ŷ) (the BCE of target 0)", _bce_neuron, {"x": 6.7, "w": 1.0, "b": 0.0}),
     "03 gates": Expression("03: σ as gates", "p = w·x, z = p + b, k = e^(−z), h = 1 + k, f = 1/h "
                            "(03's circuit, its input x₀ folded into b)", _sigmoid_gates,
                            {"x": 2.0, "w": -0.3, "b": 0.6}),
@@ -194,7 +193,7 @@ class EngineExplorer(Explorer):
     shown), ``.drawing`` is the one shown.
     """
 
-    figsize = (10.4, 3.6)  # the largest graphs (7 columns, 5 rows) at the boxes' 8 points
+    figsize = (10.9, 3.6)  # the largest graphs (7 columns, 5 rows) at the boxes' 8 points
     readout_width = "100%"
     readout_below = True  # the graph is wide: the node table goes below it
     controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
@@ -308,7 +307,7 @@ class EngineExplorer(Explorer):
         if not parts:
             return "—"
         text = " + ".join(parts)
-        if len(parts) < state.uses[i]:
+        if state.uses[i] > 1:  # a fork: how many of its shares are in
             text += f"  ({len(parts)} of {state.uses[i]})"
         return text
 
