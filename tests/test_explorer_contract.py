@@ -12,6 +12,7 @@ import pytest
 from backprop_helpers.widgets import (
     AutogradExplorer,
     CircuitExplorer,
+    DigitsExplorer,
     EngineExplorer,
     NeuronExplorer,
     PerceptronExplorer,
@@ -27,6 +28,7 @@ EXPLORERS = [
     PerceptronExplorer,
     XORExplorer,
     EngineExplorer,
+    DigitsExplorer,
 ]
 SLIDERS = [
     (cls, name) for cls in EXPLORERS for name, spec in cls.controls_spec.items() if isinstance(spec, Slider)

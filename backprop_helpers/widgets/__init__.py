@@ -2,6 +2,7 @@
 
 from backprop_helpers.widgets.autograd_explorer import AutogradExplorer
 from backprop_helpers.widgets.circuit_explorer import CircuitExplorer
+from backprop_helpers.widgets.digits_explorer import DigitsExplorer
 from backprop_helpers.widgets.engine_explorer import EngineExplorer
 from backprop_helpers.widgets.explorer import Explorer
 from backprop_helpers.widgets.neuron_explorer import NeuronExplorer
@@ -16,4 +17,5 @@ __all__ = [
     "PerceptronExplorer",
     "XORExplorer",
     "EngineExplorer",
+    "DigitsExplorer",
 ]
