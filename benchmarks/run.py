@@ -2,7 +2,8 @@
 
 Each figure is measured side by side with its reference in the same run (a ratio), with the machine
 described at the top. Nothing here fails on a time: targets are printed beside the numbers.
-Set BENCH_SKIP=cold,browser to leave out the slow parts (keys: nbval, browser, headless, mlp, cold, memory).
+Set BENCH_SKIP=cold,browser to leave out the slow parts (keys: nbval, browser, headless, mlp, cold, memory,
+digits).
 
     .venv/bin/python -m benchmarks.run      # from the repository root, so benchmarks/ and labdriver/ import
 """
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import browser_latency, cold_setup, explorer_update, kernel_memory, mlp_epoch, notebook_suite
+from benchmarks import (
+    browser_latency,
+    cold_setup,
+    digits_epoch,
+    explorer_update,
+    kernel_memory,
+    mlp_epoch,
+    notebook_suite,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,6 +51,7 @@ def main():
         ("4. Manual MLP vs autograd, one XOR epoch", "mlp", mlp_epoch),
         ("5. Cold set-up on a fresh clone", "cold", cold_setup),
         ("6. Kernel memory (peak RSS after Run All vs import-torch floor)", "memory", kernel_memory),
+        ("7. Digits: hand backprop vs autograd, one epoch; time to 95 %", "digits", digits_epoch),
     ]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"# Benchmark results\n\n{stamp} · {machine()}\n"]
