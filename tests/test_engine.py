@@ -14,8 +14,9 @@ from backprop_helpers.engine import Value, topological_order
 F64 = torch.float64
 DELTA = 1e-6  # the finite-difference step δ: truncation error ~δ²·|f‴| ≈ 1e-12, rounding ~1e-16/δ = 1e-10
 FD_TOL = 1e-7  # |backward − central difference| ≤ FD_TOL · (1 + |backward|), well above both errors
-RTOL = 1e-10  # engine against torch, float64: both round differently (math.tanh vs torch's tanh kernel) ...
-ATOL = 1e-12  # ... and a cancellation (a − b with a ≈ b) can cost relative digits, not absolute ones
+RTOL = 1e-11  # engine against torch, float64: both round differently (math.tanh vs torch's tanh kernel) ...
+ATOL = 1e-12  # ... and a cancellation (a − b with a ≈ b) costs relative digits, not absolute ones (× the
+# largest gradient). 3,000 examples passed at RTOL = 1e-12 too; 1e-11 leaves a digit for rarer cancellations
 
 
 # -- against torch on random expressions --------------------------------------------------------------------
