@@ -57,7 +57,8 @@ def build_problems(dockerfile, log, python=PYTHON):
         problems.append(f"the environment is Python {chosen.group(1)}, not {python}")
     # repo2docker names the files it copies in escaped form (escapism: "-2e" for ".", "-2d" for "-")
     unescaped = re.sub(r"-([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), dockerfile)
-    lock = rf"environment\.py-{re.escape(python)}-linux-64\.lock\S* /tmp/env/environment\.lock"
+    # linux-64, or linux-aarch64 when repo2docker runs on an arm64 machine
+    lock = rf"environment\.py-{re.escape(python)}-linux-[a-z0-9_]+\.lock\S* /tmp/env/environment\.lock"
     if not re.search(lock, unescaped):
         problems.append(f"the base environment is not repo2docker's Python {python} lock file")
     positions = {
