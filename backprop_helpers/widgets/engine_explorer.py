@@ -203,13 +203,13 @@ class EngineExplorer(Explorer):
         "w": _slider("w", (-3.0, 3.0)),
         "b": _slider("b", (-3.0, 3.0)),
         "step": Button("backward: one node", "step", tooltip="process the next node of the backward pass",
-                       primary=True, width="150px"),
+                       primary=True, width="170px"),
         "all": Button("backward: all", "all", tooltip="finish the backward pass", width="120px"),
         "zero_grad": Button("zero grad", "zero_grad", tooltip="every grad back to 0; the forward pass is kept",
                             width="90px"),
         "reset": Button("reset", "reset", tooltip="the defaults", width="70px"),
     }  # fmt: skip
-    layout = (("expression", "x", "w", "b"), ("step", "all", "zero_grad", "reset"))
+    layout = (("expression",), ("x", "w", "b"), ("step", "all", "zero_grad", "reset"))
 
     def __init__(self, expression=DEFAULT, **inputs):
         self.controls_spec["expression"].check(expression, "expression")  # a ValueError naming the choices
@@ -261,13 +261,13 @@ class EngineExplorer(Explorer):
             ax = figure.add_axes((0, 0, 1, 1))
             self.drawings[key] = draw_graph(root, ax=ax, edge_labels=True)
             self.animate(*self.drawings[key].dynamic_artists)
-        # every column and row as large as in the largest graph: a small graph sits at the left, centred
+        # every column and row as large as in the largest graph: a small graph sits at the top left
         # (the data limits span the columns, and the rows with the legend's band: see draw_graph)
         spans = {key: (np.ptp(d.ax.get_xlim()), np.ptp(d.ax.get_ylim())) for key, d in self.drawings.items()}
         width, height = (max(span[k] for span in spans.values()) for k in (0, 1))
         for key, drawing in self.drawings.items():
             w, h = spans[key][0] / width, spans[key][1] / height
-            drawing.ax.set_position((0, (1 - h) / 2, w, h))
+            drawing.ax.set_position((0, 1 - h, w, h))
         self._shown_expression = None
 
     def _show_expression(self, key):
