@@ -264,7 +264,7 @@ def test_a_node_visited_twice_is_named():
     feedback = check_value_class(closure_value_class(visited=False))
     line = lines_of(feedback)["fork"]
     assert "is a node used twice visited twice" in line and "Keep a set of visited nodes" in line, line
-    assert "z = 2y + y², y = x² at x = 2" in line  # y's step runs twice: once with its grad half-summed
+    assert "v = 2u + u², u = x² at x = 2" in line  # u's step runs twice: once with its grad half-summed
 
 
 def test_a_recursive_topological_sort_fails_on_the_long_chain_only():

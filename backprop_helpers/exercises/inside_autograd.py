@@ -6,13 +6,12 @@ The class is judged by what it does, not how: ``cls(x)`` for a float x must have
 require grad — and every value and every input's gradient is compared with torch's autograd
 (``code_check.RTOL``, ``ATOL``). The verdict has one line per op, so a wrong op is named by its own line
 (``✗ tanh: your backward gives ∂/∂a = … where autograd gives … on a.tanh() at a = 0.7 — ∂tanh/∂a = 1 − tanh²a``),
-then
-one line per graph shape:
+then one line per graph shape:
 
-- forks, where a node is used twice: ``a + a``, notebook 02's z = 2y + y² with y = x², and a·b + tanh(a).
-  A backward that overwrites (``=``) instead of adding (``+=``) gives one path's contribution there, which is
+- forks, where a node is used twice: ``a + a``, notebook 02's fork (v = 2u + u² with u = x², as notebook 06
+  names it) and a·b + tanh(a). A backward that overwrites (``=``) instead of adding (``+=``) gives one path's contribution there, which is
   diagnosed as such; more than the gradient means a node visited twice (a topological sort without a set of
-  visited nodes runs y's step twice in z = 2y + y²);
+  visited nodes runs u's step twice in v = 2u + u²);
 - a node reused many times (a added 100 times; a multiplied by itself 30 times);
 - a composition of five ops with no fork: each op can be right alone and the order still wrong;
 - a chain longer than Python's recursion limit (at least 2,000 multiplications): a recursive topological sort
@@ -130,8 +129,8 @@ def _shapes(depth):
     return (
         _Group("fork", ("__add__", "__mul__", "__pow__", "__rmul__", "tanh"), "a + a and a * b + a.tanh()", _FORK, (
             _one("a + a", lambda a: a + a, B, overwrite=lambda a: {"a": [1.0]}),
-            _one("z = 2y + y², y = x²", lambda x: (lambda y: 2 * y + y**2)(x**2), 2.0, names="x",
-                 overwrite=lambda x: {"x": [2 * 2 * x, 2 * x**2 * 2 * x]}),  # via 2y only, via y² only
+            _one("v = 2u + u², u = x²", lambda x: (lambda u: 2 * u + u**2)(x**2), 2.0, names="x",
+                 overwrite=lambda x: {"x": [2 * 2 * x, 2 * x**2 * 2 * x]}),  # via 2u only, via u² only
             _one("a * b + a.tanh()", lambda a, b: a * b + a.tanh(), A, B,
                  overwrite=lambda a, b: {"a": [b, 1 - math.tanh(a) ** 2]}),
         )),
