@@ -244,16 +244,26 @@ def network_autograd(X, labels, params, *, activation="relu"):
     X = _check_X(X, p)
     check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
     labels = check_labels(labels, "labels", X.shape[0], p[f"W{len(p) // 2}"].shape[0])
-    return _autograd(X, labels, p, activation)
+    logits, grads = _autograd_pass(X, labels, p, activation)
+    return _cross_entropy_terms(logits, labels).mean(), grads
 
 
-def _autograd(X, labels, p, activation):
-    # network_autograd without the input checks
+def _autograd_pass(X, labels, p, activation):
+    # network_autograd without the input checks: (logits, grads), the logits detached
     leaves = {name: value.detach().requires_grad_(True) for name, value in p.items()}
     logits, _ = _forward(X, leaves, activation)
     loss = _cross_entropy_terms(logits, labels).mean()
     grads = torch.autograd.grad(loss, list(leaves.values()))
-    return loss.detach(), dict(zip(leaves, grads, strict=True))
+    return logits.detach(), dict(zip(leaves, grads, strict=True))
+
+
+def _hand_pass(X, labels, p, activation):
+    # network_forward then network_backward without the input checks: (logits, grads)
+    logits, cache = _forward(X, p, activation)
+    return logits, _backward(cache, labels)
+
+
+_PASSES = {"hand": _hand_pass, "autograd": _autograd_pass}
 
 
 def layer_grad_norms(grads):
@@ -353,7 +363,8 @@ def train_network(
     generators seeded alike see the same minibatches, so ``backward="hand"`` (``network_backward``) and
     ``backward="autograd"`` (``network_autograd``) start from the same weights and take the same steps:
     their losses differ only by rounding. After each epoch the loss, accuracy and per-layer gradient norms
-    are measured on the whole training set (and the accuracy on the test set, if given).
+    are measured on the whole training set, the gradients by the same ``backward`` (and the accuracy on the
+    test set, if given).
 
     Parameters
     ----------
@@ -398,13 +409,12 @@ def train_network(
         y_test = check_labels(y_test, "y_test", X_test.shape[0], n_classes)
     p = {name: value.detach().clone() for name, value in p.items()}
 
-    step_grads = _STEP_GRADS[backward]
+    forward_backward = _PASSES[backward]  # the same pass for the steps and for the measurements
     history = {"losses": [], "train_accuracies": [], "test_accuracies": [], "grad_norms": []}
 
     def measure(p):
         # loss, accuracies and gradient norms on the whole training set, after an epoch
-        logits, cache = _forward(X, p, activation)
-        grads = _backward(cache, y)
+        logits, grads = forward_backward(X, y, p, activation)
         values = {
             "losses": _cross_entropy_terms(logits, y).mean().item(),
             "train_accuracies": _accuracy(logits, y),
@@ -430,7 +440,8 @@ def train_network(
         candidate = p
         for start in range(0, n, batch_size):
             rows = order[start : start + batch_size]
-            candidate = _sgd_step(candidate, step_grads(X[rows], y[rows], candidate, activation), lr)
+            _, grads = forward_backward(X[rows], y[rows], candidate, activation)
+            candidate = _sgd_step(candidate, grads, lr)
         values = measure(candidate) if _all_finite(candidate) else None
         if values is None or not math.isfinite(values["losses"]):
             return run_so_far(p, diverged_at=epoch)
@@ -439,18 +450,6 @@ def train_network(
         if callback is not None:
             callback(epoch, run_so_far(p))
     return run_so_far(p)
-
-
-def _hand_grads(X, labels, p, activation):
-    _, cache = _forward(X, p, activation)
-    return _backward(cache, labels)
-
-
-def _autograd_grads(X, labels, p, activation):
-    return _autograd(X, labels, p, activation)[1]
-
-
-_STEP_GRADS = {"hand": _hand_grads, "autograd": _autograd_grads}
 
 
 def _all_finite(params):

@@ -272,6 +272,10 @@ def test_hand_and_autograd_runs_agree(digits):
     assert len(hand.losses) == len(auto.losses) == 4
     assert max(abs(a - b) for a, b in zip(hand.losses, auto.losses, strict=True)) < 1e-12
     assert hand.test_accuracies == auto.test_accuracies
+    for hand_norms, auto_norms in zip(
+        hand.grad_norms, auto.grad_norms, strict=True
+    ):  # each by its own backward
+        assert hand_norms == pytest.approx(auto_norms, rel=1e-10)
     assert all(torch.allclose(hand.params[k], auto.params[k], rtol=0, atol=1e-12) for k in hand.params)
     assert hand.losses[-1] < 0.5 * hand.losses[0]
 
