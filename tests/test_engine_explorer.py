@@ -179,8 +179,9 @@ def test_the_fork_receives_two_contributions_that_sum_to_its_grad(explorer):
         explorer.readout.value
     )
     assert explorer.drawing.node("x").label == "x\n2.0000\n∂ −2.0000"
-    edges_into_x = [text.get_text() for (i, _), text in zip(explorer.drawing.edges, explorer.drawing.edge_texts, strict=True)
-                    if explorer.drawing.nodes[i].name == "x"]  # fmt: skip
+    drawing = explorer.drawing
+    edges = zip(drawing.edges, drawing.edge_texts, strict=True)
+    edges_into_x = [text.get_text() for (i, _), text in edges if drawing.nodes[i].name == "x"]
     assert sorted(edges_into_x) == ["1.0000", "−3.0000"]  # each arrow labelled with what it carried
 
 

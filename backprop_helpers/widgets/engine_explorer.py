@@ -5,8 +5,8 @@ it uses; the others are greyed out), and step the backward pass: "backward: one 
 reverse topological order (``engine.topological_order``, the output first), as ``Value.backward()`` does —
 that node's gradient is complete (every use of it has sent its share), it is outlined, and it sends upstream ×
 local along each of its input edges (the arrows' labels). A node used twice receives two contributions; the
-read-out's last column shows each as it arrives ("1 of 2", "2 of 2"), and when the node's own turn comes its gradient is
-their sum, e.g. ``∂f/∂x = −3.0000 + 1.0000 = −2.0000``: the ``+=`` of the multivariable chain rule.
+read-out's last column shows each as it arrives ("1 of 2", "2 of 2"), and when the node's own turn comes its
+gradient is their sum, e.g. ``∂f/∂x = 1.0000 + (−3.0000) = −2.0000``: the ``+=`` of the multivariable chain rule.
 "backward: all" finishes the pass, "zero grad" forgets every gradient (the forward pass kept, as
 ``zero_grad()``), "reset" goes back to the defaults.
 
@@ -14,8 +14,10 @@ The run history is the number of nodes processed, 0 … n; the model builds the 
 values and replays that many steps (``backward_steps``), so it is a pure function of values and history. A
 slider move keeps the step position (effect "update": the same graph with new numbers, the same node outlined);
 choosing another expression puts the sliders at that expression's values and starts at 0 again (effect
-"restart"). Once the pass is complete its two buttons are greyed out (``.step()`` then changes nothing) and "zero grad"
-starts it again (a second backward() would add onto the first, which this explorer does not show).
+"restart"). Once the pass is complete its two buttons are greyed out (``.step()`` then changes nothing) and
+"zero grad" starts it again (a second backward() would add onto the first, which this explorer does not show).
+The state's Values hold ``root.backward()``'s gradients from the start; what the pass has not reached yet is
+shown as ``?`` (graph and table), and "every grad 0" is the engine before its pass, not those Values.
 
 Slider ranges: x ∈ [−8, 8], w, b ∈ [−3, 3], on a 0.1 grid. Then z = w·x + b ∈ [−27, 27], so 1 − σ(z) ≥ 1.8e−12
 > 0 and the BCE neuron's log is always defined, e^(−z) ≤ e²⁷ is finite, and every number in the read-out is
@@ -238,7 +240,7 @@ class EngineExplorer(Explorer):
         return self.update()
 
     def all(self):
-        """Finish the backward pass: every node processed, as ``root.backward()`` leaves them; returns the state."""
+        """Finish the backward pass: every node processed, as ``root.backward()`` leaves it; returns the state."""
         self.history = len(self.state.order)
         return self.update()
 
