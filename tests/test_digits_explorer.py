@@ -194,8 +194,10 @@ def test_a_large_init_says_the_gradient_explodes():
 
 def test_a_too_large_learning_rate_gives_a_message_not_an_exception_or_nan():
     explorer = QuickDigitsExplorer(hidden_layers=7, lr=10.0)
-    before = explorer.history.params
+    before, png = explorer.history.params, explorer.image.value
     state = explorer.train()  # no exception
+    assert "<b>stopped</b>: the loss became inf or nan in epoch 1" in explorer.readout.value
+    assert explorer.image.value != png  # the figure says so too: a press of Train always shows something
     assert state.diverged_at == 1 and state.epoch == 0
     assert explorer.message.startswith(
         "⚠ The learning rate is too large: the loss became inf or nan in epoch 1"
@@ -208,6 +210,17 @@ def test_a_too_large_learning_rate_gives_a_message_not_an_exception_or_nan():
     assert explorer.state.epoch == 0 and "too large" in explorer.message
     explorer.controls["lr"].value = 0.1
     assert explorer.message == "" and explorer.state.diverged_at is None
+
+
+def test_relu_units_killed_by_large_steps_are_said_to_be_the_steps_fault():
+    explorer = QuickDigitsExplorer(hidden_layers=3, lr=10.0)
+    assert explorer.message == ""  # at epoch 0 every layer has its gradient
+    state = explorer.train()
+    assert state.diverged_at is None and state.grad_norms == (0.0, 0.0, 0.0, 0.0)
+    assert explorer.message.startswith(
+        "⚠ No gradient reaches W1: ‖∂L/∂W1‖ = 0 (the relu units of a layer above"
+    )
+    assert "It was not so at epoch 0: the steps were too large" in explorer.message
 
 
 def test_an_equal_init_keeps_the_units_identical():

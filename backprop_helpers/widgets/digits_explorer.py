@@ -346,8 +346,14 @@ class DigitsExplorer(Explorer):
         self._loss_curve.set_data(epochs, np.clip(state.losses, *LOSS_LIM))  # held on the axis' edge
         self._accuracy_curve.set_data(epochs, 100 * np.asarray(state.test_accuracies))
         self._settings.set_text(f"lr {state.lr:{self.specs['lr'].fmt}}, batches of {self.batch_size}")
+        waiting = (
+            "press Train"
+            if state.diverged_at is None
+            else f"stopped: inf or nan\nin epoch {state.diverged_at}"
+        )
         for text in self._waiting:
             text.set_visible(state.epoch == 0)
+            text.set_text(waiting)
         for ax in (self._ax_loss, self._ax_accuracy):  # the whole history and the press under way fit
             self.widen(ax, state.axis_epochs, 2 * self.epochs_per_train)
         done, planned = state.progress
@@ -366,6 +372,8 @@ class DigitsExplorer(Explorer):
         else:
             progress = (f"epoch {state.epoch}: loss {_loss_text(state.loss)}, "
                         f"test accuracy {100 * state.test_accuracy:.1f} %")  # fmt: skip
+        if state.diverged_at is not None:
+            progress += f"<br><b>stopped</b>: the loss became inf or nan in epoch {state.diverged_at}"
         return lines(
             f"{arrows}, {state.activation}",
             f"init {state.init}, lr {state.lr:{self.specs['lr'].fmt}}, batch {self.batch_size}",
@@ -390,12 +398,13 @@ class DigitsExplorer(Explorer):
         norms = state.grad_norms
         largest = max(range(len(norms)), key=norms.__getitem__)
         smallest = min(range(len(norms)), key=norms.__getitem__)
-        # at epoch 0 the initialisation and the depth made these norms; after training, the steps did
+        # vanished at initialisation: the init and the depth did it; only since training: the steps did
         fix = ("The init is too small for this depth; try fewer layers, relu with he or tanh with glorot."
-               if state.epoch == 0 else "Training drove the units there: the steps were too large, lower lr.")  # fmt: skip
+               if _vanished(state.initial_norms) else
+               "It was not so at epoch 0: the steps were too large and drove the units there; lower lr.")  # fmt: skip
         if norms[smallest] == 0:
             dead = (
-                " (every relu unit is off on every training image: relu′ = 0)"
+                " (the relu units of a layer above it are all off on every training image: relu′ = 0)"
                 if state.activation == "relu"
                 else ""
             )
@@ -408,10 +417,19 @@ class DigitsExplorer(Explorer):
             warnings.append(f"The gradient vanishes: ‖∂L/∂W{smallest + 1}‖ is {_sci(norms[smallest] / norms[largest])} "
                             f"× ‖∂L/∂W{largest + 1}‖, so layer {smallest + 1} barely learns. {fix}")  # fmt: skip
         if norms[largest] > EXPLODING:
-            cause = "The init is too large; try glorot or he." if state.epoch == 0 else "Lower lr."
+            cause = (
+                "The init is too large; try glorot or he."
+                if max(state.initial_norms) > EXPLODING
+                else "Lower lr."
+            )
             warnings.append(f"The gradient explodes: ‖∂L/∂W{largest + 1}‖ = {_sci(norms[largest])}, so one step "
                             f"of SGD throws the weights far off. {cause}")  # fmt: skip
         return warnings
+
+
+def _vanished(norms):
+    """True when some layer's ‖∂L/∂W‖ is 0, all are below VANISHING, or one is below VANISHING × the largest."""
+    return min(norms) == 0 or max(norms) < VANISHING or min(norms) < VANISHING * max(norms)
 
 
 def _sci(value):
