@@ -51,12 +51,10 @@ HIDDEN_WIDTH = 32  # units per hidden layer: notebook 07's 64 → 32 → 10, mad
 MAX_HIDDEN_LAYERS = 7  # 8 weight layers, the notebook's deepest
 SEED = 0  # the initial weights and the minibatch order: every run of one setting is the same run
 VANISHING = 1e-6  # a layer's ‖∂L/∂W‖ below this × the largest layer's (or below this outright): vanished
-EXPLODING = (
-    1e3  # a layer's ‖∂L/∂W‖ above this: one SGD step moves its weights by lr × that (healthy: ~0.01–1)
-)
+EXPLODING = 1e3  # a layer's ‖∂L/∂W‖ above this (healthy: 0.01–1): one SGD step moves it by lr × that
 NORM_FLOOR, NORM_CEIL = 1e-12, 1e4  # the norm axis' least span; a norm outside it widens the axis by decades
-LOSS_LIM = (1e-2, 1e2)
-CHANCE_BAND = 0.01  # a training loss within this of ln 10 (a uniform guess) reads "at chance level"  # the loss axis; a loss outside it is held on its edge
+LOSS_LIM = (1e-2, 1e2)  # the loss axis; a loss outside it is held on its edge
+CHANCE_BAND = 0.01  # a training loss within this of ln 10 (a uniform guess) reads "at chance level"
 
 
 def network_sizes(hidden_layers):
