@@ -206,8 +206,8 @@ def _forward(X, p, activation):
 def network_backward(cache, labels):
     """Backward pass, output layer first; returns ``{"W1": dW1, "b1": db1, …, "WL": dWL, "bL": dbL}``.
 
-    dZ_L = (softmax(Z_L) − onehot(y))/N, then for k = L…1:  dW_k = dZ_kᵀ A_{k−1},  db_k = Σₙ dZ_k,
-    and below the first layer's input nothing:  dA_{k−1} = dZ_k W_k,  dZ_{k−1} = dA_{k−1} ⊙ act′(Z_{k−1}).
+    dZ_L = (softmax(Z_L) − onehot(y))/N, then for k = L…1:  dW_k = dZ_kᵀ A_{k−1},  db_k = Σₙ dZ_k,  and for
+    k > 1 (X needs no gradient):  dA_{k−1} = dZ_k W_k,  dZ_{k−1} = dA_{k−1} ⊙ act′(Z_{k−1}).
     Each gradient has the shape of its parameter; keys match ``params`` so ``sgd_step`` can pair them.
     """
     if not isinstance(cache, dict) or not {"A", "Z", "params", "activation"} <= set(cache):
