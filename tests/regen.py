@@ -6,18 +6,28 @@ Executes with nbclient (kernel ``python3``, cwd = the notebook's folder, no timi
 ``clean_notebook``: volatile metadata goes (what ``nbstripout --keep-output --keep-count`` strips, and the
 Python patch version); widget views go too, since no widget state is stored and a view without its model
 only shows "model not found" — the explorers leave a static PNG beside the view, which stays.
+
+Timings are the one printed measurement that changes from run to run (nbval ignores them: their cells start with
+``# NBVAL_IGNORE_OUTPUT``). So that a re-run leaves no diff, such a cell keeps its stored output when the new one
+differs from it only in its numbers (``keep_measured``); a change in what the cell prints (another line, another
+label) takes the new output. Every stored timing is still one this code measured, on the run that stored it.
 """
 
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-__all__ = ["clean_notebook", "regen"]
+__all__ = ["clean_notebook", "keep_measured", "regen"]
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 VOLATILE_CELL_METADATA = ("collapsed", "scrolled", "ExecuteTime", "execution", "heading_collapsed", "hidden")
+IGNORE_MARK = "# NBVAL_IGNORE_OUTPUT"
+NUMBER = re.compile(
+    r"\s*\d[\d.,]*"
+)  # a number with the padding before it (columns re-align when widths change)
 
 
 def clean_notebook(nb):
@@ -35,9 +45,41 @@ def clean_notebook(nb):
     return nb
 
 
+def _measured_cells(nb):
+    return {
+        cell.get("id"): cell
+        for cell in nb.cells
+        if cell.cell_type == "code" and cell.source.startswith(IGNORE_MARK)
+    }
+
+
+def _shape(outputs):
+    """The outputs with every number masked: what a timing cell prints, not what it measured."""
+    return [
+        (o.get("output_type"), NUMBER.sub("#", o.get("text", "")), sorted(o.get("data", {}))) for o in outputs
+    ]
+
+
+def keep_measured(nb, stored):
+    """Put back the stored outputs of ``# NBVAL_IGNORE_OUTPUT`` cells whose new outputs differ only in numbers."""
+    for cell_id, cell in _measured_cells(nb).items():
+        old = stored.get(cell_id)
+        if (
+            old is not None
+            and old["source"] == cell.source
+            and _shape(old["outputs"]) == _shape(cell.outputs)
+        ):
+            cell.outputs = old["outputs"]
+    return nb
+
+
 def regen(path, timeout=900):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    stored = {
+        cell_id: {"source": cell.source, "outputs": [dict(o) for o in cell.outputs]}
+        for cell_id, cell in _measured_cells(nb).items()
+    }
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -47,7 +89,7 @@ def regen(path, timeout=900):
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    nbformat.write(clean_notebook(nb), path)
+    nbformat.write(keep_measured(clean_notebook(nb), stored), path)
 
 
 if __name__ == "__main__":
