@@ -135,8 +135,14 @@ def test_the_curves_axes_hold_the_epochs_trained(explorer):
     assert explorer._ax_loss.get_xlim() == explorer._ax_accuracy.get_xlim() == (0, 6)
     explorer.train(epochs=5)
     assert explorer._ax_loss.get_xlim() == explorer._ax_accuracy.get_xlim() == (0, 12)
+    low, high = explorer._ax_loss.get_ylim()
+    assert low <= min(explorer.state.losses) and max(explorer.state.losses) <= high  # every loss on the axis
     explorer.reset()
     assert explorer._ax_loss.get_xlim() == (0, 6)
+    # a log axis grows by whole decades (norms: groups of three) to hold what it must show, and shrinks back
+    assert explorer._fit_log_axis(explorer._ax_loss, [3e-4, 50.0], (1e-2, 10.0), 1) == (1e-4, 100.0)
+    assert explorer._fit_log_axis(explorer._ax_norms, [2e-14, 5e4], (1e-12, 1e4), 3) == (1e-15, 1e6)
+    assert explorer._fit_log_axis(explorer._ax_loss, [], (1e-2, 10.0), 1) == explorer._ax_loss.get_ylim()
 
 
 @pytest.mark.parametrize(("name", "value"), [("hidden_layers", 2), ("activation", "tanh"), ("init", "glorot"),
@@ -263,10 +269,11 @@ def test_the_explorer_cannot_show_an_exercise_answer():
         values = {"hidden_layers": hidden_layers, "activation": activation, "init": init, "lr": lr}
         explorer.set_values(values)
         explorer.restart()
-        for _ in range(2):
+        for press in range(2):  # at initialisation, then after a press of Train
+            if press:
+                explorer.train()
             texts = explorer.readout.value + explorer.message
             assert not [text for text in forbidden if text in texts], (values, explorer.state.epoch)
-            explorer.train()
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,8 @@ MAX_HIDDEN_LAYERS = 7  # 8 weight layers, the notebook's deepest
 SEED = 0  # the initial weights and the minibatch order: every run of one setting is the same run
 VANISHING = 1e-6  # a layer's ‖∂L/∂W‖ below this × the largest layer's (or below this outright): vanished
 EXPLODING = 1e3  # a layer's ‖∂L/∂W‖ above this (healthy: 0.01–1): one SGD step moves it by lr × that
-NORM_FLOOR, NORM_CEIL = 1e-12, 1e4  # the norm axis' least span; a norm outside it widens the axis by decades
-LOSS_LIM = (1e-2, 1e2)  # the loss axis; a loss outside it is held on its edge
+NORM_SPAN = (1e-12, 1e4)  # the norm axis' least span; a norm outside it widens it by three decades at a time
+LOSS_SPAN = (1e-2, 1e1)  # the loss axis' least span; a loss outside it widens it by a decade at a time
 CHANCE_BAND = 0.01  # a training loss within this of ln 10 (a uniform guess) reads "at chance level"
 
 
@@ -189,7 +189,7 @@ class DigitsExplorer(Explorer):
             value=0, min=0, max=self.epochs_per_train, description="epochs run"
         )
         self.progress.style.description_width = "initial"
-        self._norm_limits = None  # the norm axis' (low, high) as drawn
+        self._limits = {}  # axes → the (low, high) of its log y axis as drawn
         super().__init__(hidden_layers=hidden_layers, activation=activation, init=init, lr=lr)
 
     def _extra_widgets(self):
@@ -273,7 +273,7 @@ class DigitsExplorer(Explorer):
             ax.set_xlabel("layer k (input side first)")
             ax.set_ylabel("‖∂L/∂W‖ (log scale)")
             ax.set_title("gradient norm per layer\nbars: now, black ticks: at epoch 0", fontsize=8)
-            bars = ax.bar(layers, np.ones(layers.size), width=0.7, color=COLORS["blue"], bottom=NORM_FLOOR)
+            bars = ax.bar(layers, np.ones(layers.size), width=0.7, color=COLORS["blue"], bottom=NORM_SPAN[0])
             self._bars = [self.animate(bar) for bar in bars]
             self._initial = self.animate(ax.plot([], [], "_", color=COLORS["black"], markersize=14,
                                                  markeredgewidth=1.6)[0])  # fmt: skip
@@ -281,7 +281,7 @@ class DigitsExplorer(Explorer):
             ax = self._ax_loss
             ax.set_yscale("log")
             ax.set_xlim(0, 2 * self.epochs_per_train)
-            ax.set_ylim(LOSS_LIM)
+            ax.set_ylim(LOSS_SPAN)
             ax.set_xlabel("epoch")
             ax.set_ylabel("training loss")
             ax.set_title("cross-entropy per epoch", fontsize=9)
@@ -314,25 +314,22 @@ class DigitsExplorer(Explorer):
             self._waiting = [self.animate(ax.text(0.5, 0.5, "press Train", transform=ax.transAxes, **waiting))
                              for ax in (self._ax_loss, self._ax_accuracy)]  # fmt: skip
 
-    def _fit_norm_axis(self, norms):
-        # static: the norm axis spans whole groups of three decades around every norm shown (a full redraw
-        # when it changes, so not on every move)
-        finite = [n for n in norms if n > 0 and math.isfinite(n)]
-        low = min([NORM_FLOOR, *finite])
-        high = max([NORM_CEIL, *finite])
-        limits = (
-            10.0 ** (3 * math.floor(math.log10(low) / 3)),
-            10.0 ** (3 * math.ceil(math.log10(high) / 3)),
-        )
-        if limits != self._norm_limits:
-            self._ax_norms.set_ylim(*limits)
-            self._norm_limits = limits
+    def _fit_log_axis(self, ax, values, least, decades):
+        """Static: the log y axis of ``ax`` spans ``least`` = (low, high) and every positive finite value,
+        its ends on whole groups of ``decades`` decades (a full redraw when they change, so rarely)."""
+        finite = [v for v in values if v > 0 and math.isfinite(v)]
+        low, high = min([least[0], *finite]), max([least[1], *finite])
+        limits = (10.0 ** (decades * math.floor(math.log10(low) / decades)),
+                  10.0 ** (decades * math.ceil(math.log10(high) / decades)))  # fmt: skip
+        if limits != self._limits.get(ax):
+            ax.set_ylim(*limits)
+            self._limits[ax] = limits
             self.invalidate()
+        return limits
 
     def _draw(self, state):
         n_layers = len(state.grad_norms)
-        self._fit_norm_axis(state.grad_norms + state.initial_norms)
-        low = self._norm_limits[0]
+        low, _ = self._fit_log_axis(self._ax_norms, state.grad_norms + state.initial_norms, NORM_SPAN, 3)
         for k, bar in enumerate(self._bars):
             shown = k < n_layers
             bar.set_visible(shown)
@@ -341,7 +338,8 @@ class DigitsExplorer(Explorer):
                 bar.set_height(max(state.grad_norms[k], low) - low)
         self._initial.set_data(np.arange(1, n_layers + 1), np.maximum(state.initial_norms, low))
         epochs = np.arange(1, state.epoch + 1)
-        self._loss_curve.set_data(epochs, np.clip(state.losses, *LOSS_LIM))  # held on the axis' edge
+        self._fit_log_axis(self._ax_loss, state.losses, LOSS_SPAN, 1)
+        self._loss_curve.set_data(epochs, state.losses)
         self._accuracy_curve.set_data(epochs, 100 * np.asarray(state.test_accuracies))
         self._settings.set_text(f"lr {state.lr:{self.specs['lr'].fmt}}, batches of {self.batch_size}")
         waiting = (
