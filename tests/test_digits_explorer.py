@@ -96,7 +96,7 @@ def test_train_advances_the_epochs_with_progress_and_curves(explorer):
     assert list(explorer._loss_curve.get_xdata()) == [1, 2, 3]
     assert explorer.image.value != png and not explorer.controls["train"].disabled
     assert state.grad_norms != state.initial_norms
-    assert f"epoch 3: loss {num(state.loss, 3)}, test accuracy {100 * state.test_accuracy:.1f} %" in (
+    assert f"epoch 3: loss {num(state.loss, 3)}<br>test accuracy {100 * state.test_accuracy:.1f} %" in (
         explorer.readout.value
     )
     explorer.train(epochs=4)

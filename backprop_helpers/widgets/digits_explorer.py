@@ -166,7 +166,7 @@ class DigitsExplorer(Explorer):
     """
 
     figsize = (8.4, 2.9)
-    readout_width = "250px"
+    readout_width = "290px"
     epochs_per_train = 10  # a press of Train; a test may lower it
     batch_size = 32
     controls_spec = {  # noqa: RUF012 (a declaration, never mutated)
@@ -181,7 +181,7 @@ class DigitsExplorer(Explorer):
         ),
         "reset": Button("Reset", "reset", tooltip="the default settings and a new run", width="70px"),
     }
-    layout = (("hidden_layers", "activation", "init", "lr", "train", "reset"),)
+    layout = (("hidden_layers", "activation", "init", "lr"), ("train", "reset"))  # the progress bar: row 2
 
     def __init__(self, *, hidden_layers=1, activation="relu", init="he", lr=0.1):
         self.data = digits_data(torch.float32)
@@ -366,7 +366,7 @@ class DigitsExplorer(Explorer):
         if state.epoch == 0:
             progress = "epoch 0: press Train"
         else:
-            progress = (f"epoch {state.epoch}: loss {_loss_text(state.loss)}, "
+            progress = (f"epoch {state.epoch}: loss {_loss_text(state.loss)}<br>"
                         f"test accuracy {100 * state.test_accuracy:.1f} %")  # fmt: skip
         if state.diverged_at is not None:
             progress += f"<br><b>stopped</b>: the loss became inf or nan in epoch {state.diverged_at}"
