@@ -77,7 +77,8 @@ def regen(path, timeout=900):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     stored = {
-        cell_id: {"source": cell.source, "outputs": [dict(o) for o in cell.outputs]}
+        # copies as NotebookNodes: nbformat.write reads output.output_type, which a plain dict has not
+        cell_id: {"source": cell.source, "outputs": [nbformat.from_dict(o) for o in cell.outputs]}
         for cell_id, cell in _measured_cells(nb).items()
     }
     client = NotebookClient(
