@@ -192,10 +192,15 @@ def test_a_tiny_gradient_everywhere_is_said_too():
     assert "The gradient has vanished in every layer" in explorer.message
 
 
-def test_a_large_init_says_the_gradient_explodes():
+def test_a_large_init_says_the_gradient_explodes_and_blames_the_init_when_the_loss_overflows():
     explorer = QuickDigitsExplorer(hidden_layers=7, activation="relu", init="large")
     assert max(explorer.state.grad_norms) > 1e3
     assert "The gradient explodes" in explorer.message and "The init is too large" in explorer.message
+    explorer.controls["lr"].value = 1e-3  # the slider's smallest lr: still too much for these gradients
+    state = explorer.train()
+    assert state.diverged_at == 1
+    assert "the init is too large, its gradient explodes" in explorer.message
+    assert "The learning rate is too large" not in explorer.message
 
 
 def test_a_too_large_learning_rate_gives_a_message_not_an_exception_or_nan():

@@ -19,7 +19,9 @@ What a learner should see (default seed, at epoch 0): relu with he keeps the nor
 (about 1 in all 8 layers); sigmoid with small shrinks them some 60-fold per layer towards the input
 (‖∂L/∂W1‖ ≈ 2·10⁻¹²·‖∂L/∂W8‖ with 7 hidden layers; the message line says the gradient vanishes below 10⁻⁶
 of the largest layer's); sigmoid with glorot shrinks them too, by 10⁴ over 8 layers; relu with large gives
-norms near 10⁵ (the message says it explodes) and the loss overflows in the first epoch at lr 0.1; an equal
+norms near 10⁵ with 7 hidden layers (the message says it explodes; about 7 with one, 200 with three) and the
+loss overflows in the first epoch at every lr the slider offers with 6 or 7 hidden layers (the message
+blames the init); an equal
 initialisation keeps every unit of a layer identical however long it trains (the message says so, from the
 weights). The loss at initialisation is never shown (notebook 07's exercise 2 asks for it), nor a loss
 that rounds to it: the read-out then says "at chance level".
@@ -380,7 +382,13 @@ class DigitsExplorer(Explorer):
 
     def _warnings(self, state):
         warnings = []
-        if state.diverged_at is not None:
+        if state.diverged_at is not None and max(state.initial_norms) > EXPLODING:
+            # the gradient exploded at initialisation: even the smallest lr overshoots (7 relu layers, large)
+            warnings.append(f"The loss became inf or nan in epoch {state.diverged_at}, so training stopped at epoch "
+                            f"{state.epoch}: the init is too large, its gradient explodes and a step of lr × "
+                            "‖∂L/∂W‖ overshoots at any lr here. Choose glorot or he (any change starts a new "
+                            "run).")  # fmt: skip
+        elif state.diverged_at is not None:
             warnings.append(f"The learning rate is too large: the loss became inf or nan in epoch {state.diverged_at}, "
                             f"so training stopped at epoch {state.epoch}. Lower lr (any change starts a new "
                             "run).")  # fmt: skip
