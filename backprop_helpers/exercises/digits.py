@@ -35,16 +35,16 @@ F64 = torch.float64
 _MISTAKES = {
     "no 1/N": (
         lambda c: c["p"] - c["onehot"],
-        "the 1/N of the mean is missing (that is the gradient of the sum over the batch): divide by N",
+        "the 1/N of the mean is missing: that is the gradient of the sum over the batch; divide by N, the number of rows",
     ),
     "p alone": (
         lambda c: c["p"] / c["N"],
-        "p alone is not the gradient: the label's entry loses 1, ∂L/∂z = (p − onehot(y))/N",
+        "p alone is not the gradient: 1 comes off each row's entry at its label, ∂L/∂z = (p − onehot(y))/N",
     ),
     "onehot − p": (
         lambda c: (c["onehot"] - c["p"]) / c["N"],
-        "onehot − p is the wrong way round: ∂L/∂z = (p − onehot(y))/N (a too-small p at the label must get a "
-        "negative gradient, so that descent raises it)",
+        "onehot − p is the wrong way round: ∂L/∂z = (p − onehot(y))/N, so that a too-small p at the label gets "
+        "a negative gradient and descent raises it",
     ),
     "1/(N·C)": (
         lambda c: (c["p"] - c["onehot"]) / (c["N"] * c["C"]),
@@ -52,7 +52,7 @@ _MISTAKES = {
     ),
     "1/C": (
         lambda c: (c["p"] - c["onehot"]) / c["C"],
-        "divided by C, the number of classes (logits.shape[1]): the mean is over the N rows (logits.shape[0])",
+        "divided by C, the number of classes, logits.shape[1]: the mean is over the N rows, logits.shape[0]",
     ),
     "p − 1": (
         lambda c: (c["p"] - 1) / c["N"],
@@ -60,12 +60,12 @@ _MISTAKES = {
     ),
     "softmax over the batch": (
         lambda c: (torch.softmax(c["logits"], dim=0) - c["onehot"]) / c["N"],
-        "the softmax runs down the columns (over the batch): it must run along each row, over the C classes "
+        "the softmax runs down the columns, over the batch: it must run along each row, over the C classes "
         "(dim=1), so that each row of p sums to 1",
     ),
     "transposed": (
         lambda c: ((c["p"] - c["onehot"]) / c["N"]).T,
-        "the result is (C, N), the transpose: ∂L/∂z has the shape of the logits, one row per sample",
+        "the result is (C, N), the transpose: ∂L/∂z has the shape of the logits, (N, C), one row per sample",
     ),
 }
 
@@ -103,16 +103,19 @@ def _tails_case(generator, n=3, c=4):
     labels[0] = logits[0].argmax()
     labels[1] = logits[1].argmin()
     return _case(
-        f"a batch of {n} in the tails (|z| ≥ 800, where e^z overflows; N = {n}, C = {c})", logits, labels
+        f"a batch of {n} in the tails, N = {n}, C = {c}, |z| ≥ 800: e^z overflows float64 there unless each "
+        "row's maximum is subtracted first",
+        logits,
+        labels,
     )
 
 
 def _cases():
     generator = torch.Generator().manual_seed(7)
     return [
-        _random_case("a batch of 5 (N = 5, C = 3)", 5, 3, generator),
-        _random_case("a batch of one (N = 1, C = 4)", 1, 4, generator),
-        _random_case("a batch of 6 with the digits' ten classes (N = 6, C = 10)", 6, 10, generator),
+        _random_case("a batch of 5, N = 5, C = 3", 5, 3, generator),
+        _random_case("a batch of one, N = 1, C = 4", 1, 4, generator),
+        _random_case("a batch of 6 with the digits' ten classes, N = 6, C = 10", 6, 10, generator),
         _tails_case(generator),
     ]
 
