@@ -196,7 +196,7 @@ FORMULAS = {
     "__truediv__": ("/", "∂(a/b)/∂b = −a/b²"),
     "__rtruediv__": ("2.5 / v", "∂(2.5/a)/∂a = −2.5/a²"),
     "__neg__": ("neg", "∂(−a)/∂a = −1"),
-    "__pow__": ("**", "∂aⁿ/∂a = n·aⁿ⁻¹"),
+    "__pow__": ("**", "∂aʳ/∂a = r·aʳ⁻¹"),
     "exp": ("exp", "∂eᵃ/∂a = eᵃ"),
     "log": ("log", "∂ln a/∂a = 1/a"),
     "tanh": ("tanh", "∂tanh/∂a = 1 − tanh²a"),
@@ -225,6 +225,19 @@ def test_a_broken_op_is_named_with_its_formula(method):
     for shape, line in lines.items():
         if shape not in OPS and line.startswith("✗"):
             assert "wrong above" in line and name in line.split("it uses ")[1], line
+
+
+def test_a_wrong_op_that_zeroes_the_chain_is_blamed():
+    # a·b's local gradients swapped: on a * 0.999 * … the chain's gradient is 0.7 · 0.999^k · …, which
+    # underflows to 0; the chain's line must blame * (wrong above), not say that nothing flows back
+    class SwappedMul(Value):
+        def __mul__(self, other):
+            other = self._operand(other, "*")
+            return self._result(self.data * other.data, (self, other), (self.data, other.data), "*")
+
+    lines = lines_of(check_value_class(SwappedMul))
+    chain = next(line for name, line in lines.items() if name.startswith("a chain"))
+    assert "leaves every input's grad at 0 — it uses *, wrong above" in chain, chain
 
 
 def test_tanh_hint_reads_as_the_notebook_says():
@@ -345,8 +358,8 @@ def test_a_missing_method_is_named_with_what_needs_it():
     feedback = check_value_class(NoRsub)
     lines = lines_of(feedback)
     assert (
-        lines["2.5 - v"]
-        == "✗ 2.5 - v: your class has no __rsub__: 2.5 - v (Python calls v.__rsub__(2.5)) needs it"
+        lines["2.5 - v"] == "✗ 2.5 - v: your class has no __rsub__, which 2.5 - v needs: "
+        "Python calls v.__rsub__(2.5) when float's - gives up"
     )
     assert all(lines[op].startswith("✓") for op in OPS if op != "2.5 - v")
 

@@ -19,7 +19,8 @@ then one line per graph shape:
 
 The inputs are non-zero and of mixed sign (a = 0.7, b = −1.3; a = −0.7 for relu's other side). A class not
 written yet (``None``, ``...``, or every op still ``...``) is "not written yet"; a missing method gets the
-line ``your class has no __rsub__: 2.5 - v needs it``; the learner's exception is their own short traceback.
+line ``your class has no __rsub__, which 2.5 - v needs: Python calls v.__rsub__(2.5) …``; the learner's exception
+is their own short traceback.
 """
 
 import math
@@ -54,7 +55,7 @@ class _Group:
 
     name: str
     methods: tuple
-    usage: str  # what needs the method, for "your class has no …"
+    usage: str  # what needs the method, for "your class has no …, which {usage}"
     formula: str
     expressions: tuple
     forward: str = ""  # a hint for a wrong forward value
@@ -66,32 +67,36 @@ def _one(label, build, *inputs, names="ab", overwrite=None):
 
 
 _OPS = (
-    _Group("+", ("__add__",), "a + b", "∂(a + b)/∂a = ∂(a + b)/∂b = 1",
+    _Group("+", ("__add__",), "a + b needs", "∂(a + b)/∂a = ∂(a + b)/∂b = 1",
            (_one("a + b", lambda a, b: a + b, A, B), _one("a + 2.5", lambda a: a + 2.5, A))),
-    _Group("2.5 + v", ("__radd__",), "2.5 + v (Python calls v.__radd__(2.5))", "∂(2.5 + a)/∂a = 1",
+    _Group("2.5 + v", ("__radd__",), "2.5 + v needs: Python calls v.__radd__(2.5) when float's + gives up",
+           "∂(2.5 + a)/∂a = 1",
            (_one("2.5 + a", lambda a: 2.5 + a, A),)),
-    _Group("-", ("__sub__",), "a - b", "∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1",
+    _Group("-", ("__sub__",), "a - b needs", "∂(a − b)/∂a = 1, ∂(a − b)/∂b = −1",
            (_one("a - b", lambda a, b: a - b, A, B), _one("a - 2.5", lambda a: a - 2.5, A))),
-    _Group("2.5 - v", ("__rsub__",), "2.5 - v (Python calls v.__rsub__(2.5))", "∂(2.5 − a)/∂a = −1",
+    _Group("2.5 - v", ("__rsub__",), "2.5 - v needs: Python calls v.__rsub__(2.5) when float's - gives up",
+           "∂(2.5 − a)/∂a = −1",
            (_one("2.5 - a", lambda a: 2.5 - a, A),), "__rsub__(self, other) is other − self: the number first"),
-    _Group("*", ("__mul__",), "a * b", "∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
+    _Group("*", ("__mul__",), "a * b needs", "∂(a·b)/∂a = b, ∂(a·b)/∂b = a",
            (_one("a * b", lambda a, b: a * b, A, B), _one("a * 2.5", lambda a: a * 2.5, A))),
-    _Group("2.5 * v", ("__rmul__",), "2.5 * v (Python calls v.__rmul__(2.5))", "∂(2.5·a)/∂a = 2.5",
+    _Group("2.5 * v", ("__rmul__",), "2.5 * v needs: Python calls v.__rmul__(2.5) when float's * gives up",
+           "∂(2.5·a)/∂a = 2.5",
            (_one("2.5 * a", lambda a: 2.5 * a, A),)),
-    _Group("/", ("__truediv__",), "a / b", "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²",
+    _Group("/", ("__truediv__",), "a / b needs", "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²",
            (_one("a / b", lambda a, b: a / b, A, B), _one("a / 2.5", lambda a: a / 2.5, A))),
-    _Group("2.5 / v", ("__rtruediv__",), "2.5 / v (Python calls v.__rtruediv__(2.5))", "∂(2.5/a)/∂a = −2.5/a²",
+    _Group("2.5 / v", ("__rtruediv__",), "2.5 / v needs: Python calls v.__rtruediv__(2.5) when float's / gives up",
+           "∂(2.5/a)/∂a = −2.5/a²",
            (_one("2.5 / a", lambda a: 2.5 / a, A),), "__rtruediv__(self, other) is other / self: the number first"),
-    _Group("neg", ("__neg__",), "-a", "∂(−a)/∂a = −1", (_one("-a", lambda a: -a, A),)),
-    _Group("**", ("__pow__",), "a ** 3", "∂aⁿ/∂a = n·aⁿ⁻¹ (n a constant)",
+    _Group("neg", ("__neg__",), "-a needs", "∂(−a)/∂a = −1", (_one("-a", lambda a: -a, A),)),
+    _Group("**", ("__pow__",), "a ** 3 needs", "∂aʳ/∂a = r·aʳ⁻¹ (r a constant)",
            (_one("a ** 3", lambda a: a**3, B), _one("a ** -2", lambda a: a**-2, A),
             _one("a ** 0.5", lambda a: a**0.5, A))),
-    _Group("exp", ("exp",), "a.exp()", "∂eᵃ/∂a = eᵃ, the output itself", (_one("a.exp()", lambda a: a.exp(), B),)),
-    _Group("log", ("log",), "a.log()", "∂ln a/∂a = 1/a", (_one("a.log()", lambda a: a.log(), A),)),
-    _Group("tanh", ("tanh",), "a.tanh()", "∂tanh/∂a = 1 − tanh²a", (_one("a.tanh()", lambda a: a.tanh(), A),)),
-    _Group("sigmoid", ("sigmoid",), "a.sigmoid()", "∂σ/∂a = σ(a)·(1 − σ(a))",
+    _Group("exp", ("exp",), "a.exp() needs", "∂eᵃ/∂a = eᵃ, the output itself", (_one("a.exp()", lambda a: a.exp(), B),)),
+    _Group("log", ("log",), "a.log() needs", "∂ln a/∂a = 1/a", (_one("a.log()", lambda a: a.log(), A),)),
+    _Group("tanh", ("tanh",), "a.tanh() needs", "∂tanh/∂a = 1 − tanh²a", (_one("a.tanh()", lambda a: a.tanh(), A),)),
+    _Group("sigmoid", ("sigmoid",), "a.sigmoid() needs", "∂σ/∂a = σ(a)·(1 − σ(a))",
            (_one("a.sigmoid()", lambda a: a.sigmoid(), B),)),
-    _Group("relu", ("relu",), "a.relu()", "∂relu/∂a = 1 for a > 0, else 0",
+    _Group("relu", ("relu",), "a.relu() needs", "∂relu/∂a = 1 for a > 0, else 0",
            (_one("a.relu()", lambda a: a.relu(), A), _one("a.relu()", lambda a: a.relu(), -A))),
 )  # fmt: skip
 
@@ -127,23 +132,23 @@ _FORK = "a node used twice gets one contribution per use: add them (+=), not ove
 def _shapes(depth):
     """The graph shapes: forks, a node reused many times, a composition, a chain ``depth`` deep."""
     return (
-        _Group("fork", ("__add__", "__mul__", "__pow__", "__rmul__", "tanh"), "a + a and a * b + a.tanh()", _FORK, (
+        _Group("fork", ("__add__", "__mul__", "__pow__", "__rmul__", "tanh"), "the forks (a + a, v = 2u + u², a * b + a.tanh()) need", _FORK, (
             _one("a + a", lambda a: a + a, B, overwrite=lambda a: {"a": [1.0]}),
             _one("v = 2u + u², u = x²", lambda x: (lambda u: 2 * u + u**2)(x**2), 2.0, names="x",
                  overwrite=lambda x: {"x": [2 * 2 * x, 2 * x**2 * 2 * x]}),  # via 2u only, via u² only
             _one("a * b + a.tanh()", lambda a, b: a * b + a.tanh(), A, B,
                  overwrite=lambda a, b: {"a": [b, 1 - math.tanh(a) ** 2]}),
         )),
-        _Group("reuse", ("__add__", "__mul__"), "a + a + … + a", _FORK, (
+        _Group("reuse", ("__add__", "__mul__"), "a + a + … + a and a * a * … * a need", _FORK, (
             _one("a + a + … + a (100 times)", _repeat(lambda s, a: s + a, 100), B, overwrite=lambda a: {"a": [1.0]}),
             _one("a * a * … * a (30 times)", _repeat(lambda p, a: p * a, 30), 1.02),
         )),
-        _Group("composition", ("__mul__", "__add__", "__pow__", "tanh", "sigmoid"), "((a * b).tanh() + 1) ** 2",
+        _Group("composition", ("__mul__", "__add__", "__pow__", "tanh", "sigmoid"), "((a * b).tanh() + 1) ** 2 then .sigmoid() needs",
                "backward() must hand a node's grad on only once every node that uses it has added to it: "
                "walk a topological order in reverse, from the output",
                (_one("((a * b).tanh() + 1) ** 2 then .sigmoid()", lambda a, b: (((a * b).tanh() + 1) ** 2).sigmoid(),
                      A, B),)),
-        _Group(f"a chain {depth:,} deep", ("__mul__",), "a * 0.999", "∂/∂a = 0.999 to the chain's length",
+        _Group(f"a chain {depth:,} deep", ("__mul__",), "a * 0.999 * … * 0.999 needs", "∂/∂a = 0.999 to the chain's length",
                (_one(f"a * 0.999 * … * 0.999 ({depth:,} times)", _chain(depth), A),)),
     )  # fmt: skip
 
@@ -220,7 +225,10 @@ def _run(cls, group, expression, blame=""):
             )
     if all(g == 0 for g in got) and any(g != 0 for g in grads):
         seeded = as_number(getattr(out, "grad", None)) == 1
-        raise _Stop("no flow" if seeded else "no seed", f"backward() {where} leaves every input's grad at 0")
+        cause = f" — {blame}" if blame else ""  # a wrong op can shrink a long product to 0: it is named
+        raise _Stop(
+            "no flow" if seeded else "no seed", f"backward() {where} leaves every input's grad at 0{cause}"
+        )
     for name, g, expected in zip(names, got, grads, strict=False):
         if _close(g, expected):
             continue
@@ -243,7 +251,7 @@ def _judge(cls, group, wrong_ops=()):
     wrong, which a graph shape's line blames before its own formula."""
     missing = [m for m in group.methods if not callable(getattr(cls, m, None))]
     if missing:
-        return "missing", f"✗ {group.name}: your class has no {', '.join(missing)}: {group.usage} needs it"
+        return "missing", f"✗ {group.name}: your class has no {', '.join(missing)}, which {group.usage}"
     for expression in group.expressions:
         try:
             used = [op for op in wrong_ops if any(m in _METHODS[op] for m in group.methods)]
