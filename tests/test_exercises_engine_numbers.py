@@ -88,7 +88,7 @@ MISTAKES = [
     (check_reflected_div_grad, 1 / 3 - 1 / 9, "minus signs cancel"),
     (check_reflected_div_grad, 1 / 3, "depends on x too"),
     (check_reflected_div_grad, 2 / 3, "not 1/x"),
-    (check_reflected_div_grad, math.log(3) - 1 / 3, "value of q"),
+    (check_reflected_div_grad, math.log(3) - 1 / 3, "value of g"),
 ]
 
 

@@ -6,7 +6,8 @@ significant digits (``feedback.DIGITS``). Expected values are computed here from
 never typed in, and never with the engine they are meant to check.
 
 Exercise 1: f = a·b + tanh(a) at a = 0.5, b = −2, where a is used twice (a fork): ∂f/∂a.
-Exercise 2: q = log(x) − 1/x at x = 3, where 1/x is the reflected division ``1 / v`` (``__rtruediv__``): dq/dx.
+Exercise 2: g = log(x) − 1/x at x = 3, where 1/x is the reflected division ``1 / v`` (``__rtruediv__``): dg/dx
+(g, not q: q names a node of the explorer's fork in the notebook).
 Neither expression is one the notebook's ``EngineExplorer`` offers, so its read-out cannot show the answers.
 (The code exercise of notebook 06, ``check_value_class``, lives in ``exercises.inside_autograd``.)
 """
@@ -18,14 +19,14 @@ from backprop_helpers.exercises.feedback import check_number
 __all__ = ["FORK_PROBLEM", "REFLECTED_PROBLEM", "check_fork_tanh_grad", "check_reflected_div_grad"]
 
 FORK_PROBLEM = {"a": 0.5, "b": -2.0}  # f = a·b + tanh(a)
-REFLECTED_PROBLEM = {"x": 3.0}  # q = log(x) − 1/x
+REFLECTED_PROBLEM = {"x": 3.0}  # g = log(x) − 1/x
 
 FORK_ADVICE = (
     "a reaches f along two paths, through a·b and through tanh(a): multiply the local gradients along each "
     "path and add the paths, as backward() does with +=."
 )
 REFLECTED_ADVICE = (
-    "q is a subtraction of two ops: d(log x)/dx, minus the local gradient of 1/x. Write each op's local "
+    "g is a subtraction of two ops: d(log x)/dx, minus the local gradient of 1/x. Write each op's local "
     "gradient first, then combine them."
 )
 
@@ -44,17 +45,17 @@ def _fork():
 
 
 def _reflected():
-    """Exercise 2: (expected, mistakes) for dq/dx of q = log(x) − 1/x."""
+    """Exercise 2: (expected, mistakes) for dg/dx of g = log(x) − 1/x."""
     x = REFLECTED_PROBLEM["x"]
     d_log, d_reciprocal = 1 / x, -1 / x**2  # local gradients of log x and of 1/x = x⁻¹
     return d_log - d_reciprocal, [
         (
             d_log + d_reciprocal,
-            "1/x has the local gradient −1/x², and q subtracts it: the two minus signs cancel.",
+            "1/x has the local gradient −1/x², and g subtracts it: the two minus signs cancel.",
         ),
         (d_log, "1/x depends on x too: the reflected division 1 / v has a local gradient, −1/x²."),
         (d_log + 1 / x, "the local gradient of 1/x is −1/x² (power rule with exponent −1), not 1/x."),
-        (math.log(x) - 1 / x, "that is the value of q, not its derivative."),
+        (math.log(x) - 1 / x, "that is the value of g, not its derivative."),
     ]
 
 
@@ -62,7 +63,7 @@ def _catalogue():
     """check name → (what it asks for, expected, mistakes, advice): what each check uses; the tests read it."""
     return {
         "check_fork_tanh_grad": ("∂f/∂a", *_fork(), FORK_ADVICE),
-        "check_reflected_div_grad": ("dq/dx", *_reflected(), REFLECTED_ADVICE),
+        "check_reflected_div_grad": ("dg/dx", *_reflected(), REFLECTED_ADVICE),
     }
 
 
@@ -77,5 +78,5 @@ def check_fork_tanh_grad(answer):
 
 
 def check_reflected_div_grad(answer):
-    """Exercise 2: q = log(x) − 1/x at ``REFLECTED_PROBLEM`` (x = 3). dq/dx?"""
+    """Exercise 2: g = log(x) − 1/x at ``REFLECTED_PROBLEM`` (x = 3). dg/dx?"""
     return _check("check_reflected_div_grad", answer)
