@@ -1,7 +1,7 @@
 """Data sets of the notebooks, built fresh on every call (nothing global, no global RNG touched).
 
 Used in notebook 05 (§ "The four XOR points") and by ``XORExplorer`` (``xor_data``), and in notebook 07
-(§ "The digits") and by its explorer (``digits_data``).
+(§ 1 "The data") and by its explorer (``digits_data``).
 """
 
 import gzip
@@ -24,7 +24,7 @@ def xor_data(dtype=None):
     Parameters
     ----------
     dtype : torch.dtype, optional
-        A floating dtype; default ``torch.get_default_dtype()`` (float32, as the seed's ``torch.tensor``).
+        A floating dtype; default ``torch.get_default_dtype()`` (float32, as the source notebook's ``torch.tensor``).
         Use float64 for gradient checks.
 
     Returns

@@ -1,7 +1,7 @@
 """Loss functions and their gradients, mean over all elements like ``nn.MSELoss`` / ``nn.BCELoss``.
 
 Derived in notebook 01 (§ "The loss", MSE), notebook 02 (§ "A neuron with binary cross-entropy") and
-notebook 07 (§ "Softmax and cross-entropy": softmax, cross_entropy, cross_entropy_grad, mean over the batch).
+notebook 07 (§ 2 "Softmax and cross-entropy, by hand": softmax, cross_entropy, cross_entropy_grad, mean over the batch).
 Each public function checks its inputs and calls a private elementwise kernel; ``neuron.py`` (one sample, no
 mean) and ``mlp.py`` (a batch, inputs checked once) call the same kernels, so each formula is typed once.
 """
@@ -59,7 +59,7 @@ def _squared_error_grad(y_hat, y, n=1):
 def bce_eps(dtype):
     """The clamp used by ``bce``: machine epsilon of the dtype (float32: 1.19e-7, float64: 2.22e-16).
 
-    The seed's eps = 1e-8 does nothing in float32, because 1 − 1e-8 rounds to exactly 1, so log(1 − ŷ)
+    The source notebook's eps = 1e-8 does nothing in float32, because 1 − 1e-8 rounds to exactly 1, so log(1 − ŷ)
     is still log(0) = −inf at ŷ = 1. In float32, 1 − eps rounds back to 1 for any eps up to 2⁻²⁵ ≈ 3e-8;
     machine epsilon (2⁻²³ in float32, 2⁻⁵² in float64) is safely above that, and 1 − eps is exact.
     """
@@ -125,7 +125,7 @@ def _bce_grad_terms(y_hat, y, n=1, eps=None):
 
 
 def softmax(z):
-    """pₙₖ = e^{zₙₖ − mₙ} / Σⱼ e^{zₙⱼ − mₙ}, mₙ = maxⱼ zₙⱼ, over the last axis (each row); same shape as z.
+    """pₙ,c = e^{zₙ,c − mₙ} / Σⱼ e^{zₙⱼ − mₙ}, mₙ = maxⱼ zₙⱼ, over the last axis (each row); same shape as z.
 
     Subtracting the row maximum changes nothing in exact arithmetic (e^{−mₙ} cancels) but keeps every
     exponent ≤ 0, so nothing overflows: the naive e^{z}/Σ e^{z} is inf/inf = nan at z = 1e4 in float32

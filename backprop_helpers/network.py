@@ -1,10 +1,12 @@
 """A network of any depth, forward and backward by hand, with a softmax cross-entropy output.
 
-Z_k = A_{k−1} W_kᵀ + b_k for k = 1…L (A_0 = X), A_k = act(Z_k) for the hidden layers, logits Z_L, and
-L = cross_entropy(Z_L, y). W_k is (out, in) and b_k (out,): the ``nn.Linear`` convention, so the gradients
-compare directly with ``.weight.grad``. ``mlp.py``'s two-layer network is the case L = 2 with a sigmoid
-output; both call the same activation and loss kernels. Derived in notebook 07 (§ "Backprop through L
-layers"); ``train_network`` is that notebook's minibatch SGD loop, the one the digits explorer runs.
+Z_k = A_{k−1} W_kᵀ + b_k for the D weight layers k = 1…D (A_0 = X), A_k = act(Z_k) for the hidden layers,
+logits Z_D, and the loss L = cross_entropy(Z_D, y) (D counts layers, L is the loss, as in notebook 07). W_k is
+(out, in) and b_k (out,): the ``nn.Linear`` convention, so the gradients compare directly with
+``.weight.grad``. ``mlp.py``'s two-layer network is the case D = 2 with a sigmoid output; both call the same
+activation and loss kernels. Derived in notebook 07 (§ 4 "The network: 64 → 32 → 10, backward by hand", made
+deeper in § 6 "Vanishing and exploding gradients, measured"); ``train_network`` is that notebook's minibatch
+SGD loop (§ 5), the one the digits explorer runs.
 """
 
 import itertools
@@ -64,13 +66,14 @@ NETWORK_INITS = ("small", "glorot", "he", "large", "equal")
 
 
 def init_network(sizes, *, init="he", generator, dtype=None):
-    """Weights for the layer sizes (d, h₁, …, C): W_k (sizes[k], sizes[k−1]) and b_k = 0, k = 1…L.
+    """Weights for the layer sizes (d, h₁, …, C): W_k (sizes[k], sizes[k−1]) and b_k = 0, k = 1…D.
 
     Every random scheme draws W_k ~ U(−√3·s, √3·s), a uniform of standard deviation s, with n_in = sizes[k−1]
     and n_out = sizes[k]:
 
     - ``"small"``: s = 0.01 (too small: the signal and the gradients shrink layer by layer);
-    - ``"glorot"``: s = √(2/(n_in + n_out)) (Glorot & Bengio 2010: keeps variances for tanh and sigmoid);
+    - ``"glorot"``: s = √(2/(n_in + n_out)) (Glorot & Bengio 2010: keeps the variance through layers that are
+      nearly linear around 0, such as tanh; sigmoid's slope of at most ¼ still shrinks it, notebook 07 § 6);
     - ``"he"``: s = √(2/n_in) (He et al. 2015: keeps the variance through relu, which zeroes half the units);
     - ``"large"``: s = 1 (too large: tanh and sigmoid saturate, relu's signal grows layer by layer);
     - ``"equal"``: every weight of W_k the same constant 1/n_in, no randomness: all hidden units of a layer
@@ -92,7 +95,7 @@ def init_network(sizes, *, init="he", generator, dtype=None):
     Returns
     -------
     dict
-        ``{"W1": (h₁, d), "b1": (h₁,), …, "WL": (C, h_{L−1}), "bL": (C,)}``.
+        ``{"W1": (h₁, d), "b1": (h₁,), …, "WD": (C, h_{D−1}), "bD": (C,)}``.
     """
     sizes = _check_sizes(sizes)
     check_choice(init, "init", NETWORK_INITS)
@@ -124,7 +127,7 @@ def _check_sizes(sizes):
 
 
 def _n_layers(params):
-    # L for params with keys W1, b1, …, WL, bL (and nothing else)
+    # the number of layers D for params with keys W1, b1, …, WD, bD (and nothing else)
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict with keys W1, b1, …, WL, bL; got {type(params).__name__}")
     n_layers = len(params) // 2
@@ -168,7 +171,7 @@ def _check_X(X, p):
 
 
 def network_forward(X, params, *, activation="relu"):
-    """Forward pass  Z_k = A_{k−1} W_kᵀ + b_k,  A_k = act(Z_k)  (k < L),  logits = Z_L;  A_0 = X.
+    """Forward pass  Z_k = A_{k−1} W_kᵀ + b_k,  A_k = act(Z_k)  (k < D),  logits = Z_D;  A_0 = X.
 
     Parameters
     ----------
@@ -181,7 +184,7 @@ def network_forward(X, params, *, activation="relu"):
     -------
     logits : (N, C) tensor
     cache : dict
-        What ``network_backward`` needs: ``"A"`` = [A_0 = X, A_1, …, A_{L−1}], ``"Z"`` = [Z_1, …, Z_L],
+        What ``network_backward`` needs: ``"A"`` = [A_0 = X, A_1, …, A_{D−1}], ``"Z"`` = [Z_1, …, Z_D],
         the params and the activation name.
     """
     check_choice(activation, "activation", NETWORK_ACTIVATIONS)
@@ -204,9 +207,9 @@ def _forward(X, p, activation):
 
 
 def network_backward(cache, labels):
-    """Backward pass, output layer first; returns ``{"W1": dW1, "b1": db1, …, "WL": dWL, "bL": dbL}``.
+    """Backward pass, output layer first; returns ``{"W1": dW1, "b1": db1, …, "WD": dWD, "bD": dbD}``.
 
-    dZ_L = (softmax(Z_L) − onehot(y))/N, then for k = L…1:  dW_k = dZ_kᵀ A_{k−1},  db_k = Σₙ dZ_k,  and for
+    dZ_D = (softmax(Z_D) − onehot(y))/N, then for k = D…1:  dW_k = dZ_kᵀ A_{k−1},  db_k = Σₙ dZ_k,  and for
     k > 1 (X needs no gradient):  dA_{k−1} = dZ_k W_k,  dZ_{k−1} = dA_{k−1} ⊙ act′(Z_{k−1}).
     Each gradient has the shape of its parameter; keys match ``params`` so ``sgd_step`` can pair them.
     """
@@ -267,7 +270,7 @@ _PASSES = {"hand": _hand_pass, "autograd": _autograd_pass}
 
 
 def layer_grad_norms(grads):
-    """‖∂L/∂W_k‖_F for k = 1…L, the input side first, as a list of floats (the biases are left out)."""
+    """‖∂L/∂W_k‖_F for k = 1…D, the input side first, as a list of floats (the biases are left out)."""
     n_layers = _n_layers(grads)
     return [
         float(torch.linalg.vector_norm(as_float_tensor(grads[f"W{k}"], f"grads['W{k}']")))
@@ -276,7 +279,7 @@ def layer_grad_norms(grads):
 
 
 def accuracy(logits, labels):
-    """The fraction of rows whose largest logit is at the label: (1/N) Σₙ [argmaxₖ zₙₖ = yₙ], a float.
+    """The fraction of rows whose largest logit is at the label: (1/N) Σₙ [argmax_c zₙ,c = yₙ], a float.
 
     A tie goes to the lowest class index, as ``torch.argmax`` decides it.
     """
@@ -316,8 +319,8 @@ def gradient_norms_at_init(
 class NetworkRun:
     """One run of ``train_network``, measured after every epoch on the whole training set.
 
-    ``losses[k]``, ``train_accuracies[k]`` and ``grad_norms[k]`` (‖∂L/∂W_j‖_F for each layer, input side
-    first) are taken with the parameters after k epochs (index 0: the initial ones), so a full run holds
+    ``losses[e]``, ``train_accuracies[e]`` and ``grad_norms[e]`` (‖∂L/∂W_k‖_F for each layer k, input side
+    first) are taken with the parameters after e epochs (index 0: the initial ones), so a full run holds
     ``epochs + 1`` of each; ``test_accuracies`` likewise when a test set was given, else it is empty.
     ``diverged_at`` is None, or the epoch during which the loss or a weight became inf/nan: the run stopped
     there, ``params`` are the last finite ones (after ``diverged_at − 1`` epochs) and ``message`` says so.
