@@ -60,7 +60,7 @@ def _ce_entry_catalogue():
         (
             pk * (1 - pk) / n,
             "p(1 − p) is the diagonal of the softmax's Jacobian alone. The log in the loss cancels it: "
-            "∂L/∂z = p − onehot per row.",
+            "∂L/∂z = (p − onehot)/N.",
         ),
         (
             -1 / (pk * n),
