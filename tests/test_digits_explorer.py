@@ -186,6 +186,19 @@ def test_sigmoid_deep_with_a_small_init_says_the_gradient_vanishes():
     assert max(explorer.state.grad_norms) < 10 * min(explorer.state.grad_norms)
 
 
+def test_a_run_stuck_at_chance_is_said_after_a_few_epochs():
+    explorer = QuickDigitsExplorer(hidden_layers=7, activation="sigmoid", init="glorot")
+    explorer.train()  # 3 epochs: too early to call it stuck
+    assert "still at chance level" not in explorer.message
+    explorer.train()
+    assert all(abs(loss - math.log(10)) < 0.01 for loss in explorer.state.losses)
+    assert "After 6 epochs the loss is still at chance level" in explorer.message
+    healthy = QuickDigitsExplorer()  # notebook 07's network leaves chance in its first epoch: no such message
+    healthy.train()
+    healthy.train()
+    assert "chance" not in healthy.message
+
+
 def test_a_tiny_gradient_everywhere_is_said_too():
     explorer = QuickDigitsExplorer(hidden_layers=7, activation="tanh", init="small")
     assert max(explorer.state.grad_norms) < 1e-6

@@ -57,6 +57,7 @@ EXPLODING = 1e3  # a layer's ‖∂L/∂W‖ above this (healthy: 0.01–1): one
 NORM_SPAN = (1e-12, 1e4)  # the norm axis' least span; a norm outside it widens it by three decades at a time
 LOSS_SPAN = (1e-2, 1e1)  # the loss axis' least span; a loss outside it widens it by a decade at a time
 CHANCE_BAND = 0.01  # a training loss within this of ln 10 (a uniform guess) reads "at chance level"
+STUCK_EPOCHS = 5  # a run whose every epoch so far ended at chance level gets a message from this epoch on
 
 
 def network_sizes(hidden_layers):
@@ -383,10 +384,12 @@ class DigitsExplorer(Explorer):
     def _warnings(self, state):
         warnings = []
         if state.diverged_at is not None and max(state.initial_norms) > EXPLODING:
-            # the gradient exploded at initialisation: even the smallest lr overshoots (7 relu layers, large)
+            # the gradient exploded at initialisation (relu, large, deep): a step of lr × ‖∂L/∂W‖ overshoots unless
+            # lr is far smaller (with 7 relu layers even the slider's 1e-3; with 4 or 5, lr 0.1 or less trains)
             warnings.append(f"The loss became inf or nan in epoch {state.diverged_at}, so training stopped at epoch "
-                            f"{state.epoch}: the init is too large, its gradient explodes and a step of lr × "
-                            "‖∂L/∂W‖ overshoots at any lr here. Choose glorot or he (any change starts a new "
+                            f"{state.epoch}: the init is too large, its gradient explodes (‖∂L/∂W‖ up to "
+                            f"{_sci(max(state.initial_norms))} at epoch 0) and a step of lr × ‖∂L/∂W‖ overshoots "
+                            "unless lr is far smaller. Choose glorot or he, or lower lr (any change starts a new "
                             "run).")  # fmt: skip
         elif state.diverged_at is not None:
             warnings.append(f"The learning rate is too large: the loss became inf or nan in epoch {state.diverged_at}, "
@@ -428,6 +431,11 @@ class DigitsExplorer(Explorer):
             )
             warnings.append(f"The gradient explodes: ‖∂L/∂W{largest + 1}‖ = {_sci(norms[largest])}, so one step "
                             f"of SGD throws the weights far off. {cause}")  # fmt: skip
+        if state.epoch >= STUCK_EPOCHS and all(
+            abs(loss - math.log(10)) < CHANCE_BAND for loss in state.losses
+        ):
+            warnings.append(f"After {state.epoch} epochs the loss is still at chance level: the network has "
+                            "learnt nothing yet (the gradient norms beside show how little reaches each layer).")  # fmt: skip
         return warnings
 
 
