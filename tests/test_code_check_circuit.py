@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from backprop_helpers.exercises import chain_rule, check_circuit_backward
-from backprop_helpers.exercises.code_check import ATOL, RTOL
+from backprop_helpers.exercises.code_check import _close
 
 NAMES = ("df_dh", "df_dk", "df_dz", "df_dw", "df_db", "df_dx")
 
@@ -74,10 +74,6 @@ def test_the_cases_have_the_shapes_and_z_the_issue_asks_for():
     assert abs(zs[0]) < 2 and zs[1] > 5 and -30 < zs[2] < -5  # moderate; f near 1; k large, e^(−z) finite
     assert all(arg.dtype == torch.float64 for case in cases for arg in case.args)
     assert [case.label for case in chain_rule._circuit_cases()] == [case.label for case in cases]  # seeded
-
-
-def _close(a, b):
-    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=RTOL, atol=ATOL))
 
 
 @pytest.mark.parametrize("case", chain_rule._circuit_cases(), ids=lambda case: case.label)

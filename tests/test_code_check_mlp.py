@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from backprop_helpers.exercises import check_mlp_backward
-from backprop_helpers.exercises.code_check import ATOL, RTOL
+from backprop_helpers.exercises.code_check import ATOL, _close
 from backprop_helpers.exercises.mlp_backward import NAMES, _backward, _cases
 
 OTHERS = {name: [other for other in NAMES if other != name] for name in NAMES}
@@ -152,10 +152,6 @@ def test_every_mistake_is_wrong_on_some_case():
     for name in NAMES:
         for k, (_, hint) in enumerate(cases[0].mistakes[name]):
             assert any(not _close(c.mistakes[name][k][0], c.expected[name]) for c in cases), (name, hint)
-
-
-def _close(a, b):
-    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=RTOL, atol=ATOL))
 
 
 def test_the_cases_are_what_the_module_says():
