@@ -24,7 +24,7 @@ from backprop_helpers._inputs import (
     check_positive_number,
 )
 from backprop_helpers.losses import _cross_entropy_grad, _cross_entropy_terms
-from backprop_helpers.mlp import _FORWARD, _GRAD, HIDDEN_ACTIVATIONS
+from backprop_helpers.mlp import _FORWARD, _GRAD, HIDDEN_ACTIVATIONS, _all_finite
 from backprop_helpers.neuron import _sgd_step
 
 __all__ = [
@@ -453,8 +453,3 @@ def train_network(
         if callback is not None:
             callback(epoch, run_so_far(p))
     return run_so_far(p)
-
-
-def _all_finite(params):
-    # one fused test over all parameters, as check_finite does
-    return bool(torch.isfinite(torch.cat([t.reshape(-1) for t in params.values()])).all())
