@@ -18,7 +18,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
-from backprop_helpers.graph import GraphNode, read_graph
+from backprop_helpers.graph import GraphNode, _as_number, read_graph
 from backprop_helpers.plotting.number_text import NumberText, format_number
 from backprop_helpers.plotting.style import COLORS, figure_style
 
@@ -151,11 +151,6 @@ class GraphDrawing:
     def _box_transform(self, node):
         # a box is sized in inches and centred on its node's data position
         return self.figure.dpi_scale_trans + ScaledTranslation(*node.position, self.ax.transData)
-
-
-def _as_number(tensor):
-    tensor = tensor.detach()
-    return float(tensor.item()) if tensor.numel() == 1 else tensor.clone()
 
 
 def _edge_grads(nodes, edges):
