@@ -25,9 +25,8 @@ __all__ = ["clean_notebook", "keep_measured", "regen"]
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 VOLATILE_CELL_METADATA = ("collapsed", "scrolled", "ExecuteTime", "execution", "heading_collapsed", "hidden")
 IGNORE_MARK = "# NBVAL_IGNORE_OUTPUT"
-NUMBER = re.compile(
-    r"\s*\d[\d.,]*"
-)  # a number with the padding before it (columns re-align when widths change)
+# a number with the padding before it (columns re-align when widths change)
+NUMBER = re.compile(r"\s*\d[\d.,]*")
 
 
 def clean_notebook(nb):
