@@ -23,7 +23,7 @@ from backprop_helpers._inputs import (
     check_labels,
     check_positive_number,
 )
-from backprop_helpers.losses import _cross_entropy_grad, _cross_entropy_terms
+from backprop_helpers.losses import _cross_entropy_grad, _cross_entropy_terms, _logits_labels
 from backprop_helpers.mlp import _FORWARD, _GRAD, HIDDEN_ACTIVATIONS, _all_finite
 from backprop_helpers.neuron import _sgd_step
 
@@ -283,10 +283,7 @@ def accuracy(logits, labels):
 
     A tie goes to the lowest class index, as ``torch.argmax`` decides it.
     """
-    logits = as_float_tensor(logits, "logits")
-    if logits.dim() != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
-        raise ValueError(f"logits must have shape (N, C) with N, C >= 1; got shape {tuple(logits.shape)}")
-    labels = check_labels(labels, "labels", logits.shape[0], logits.shape[1])
+    logits, labels = _logits_labels(logits, labels)  # cross_entropy's checks: the same (N, C) and labels
     return _accuracy(logits, labels)
 
 
