@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.notebook_suite import one_cell_notebook
 from labdriver.browser import launch_browser, missing_browser_reason
-from labdriver.page import LabNotebook
+from labdriver.page import EXPLORER_SELECTORS, LabNotebook
 from labdriver.server import LabServer, notebooks_dir, stop_on_sigterm
 
 __all__ = ["measure", "table"]
@@ -107,7 +107,6 @@ KERNEL_TIMINGS = (
 BENCH_CLASS = "bp-bench-"
 
 NAIVE_SELECTORS = {"figure": ".widget-output", "readout": ".widget-output .jp-RenderedText", "message": None}
-EXPLORER_SELECTORS = {"figure": ".bp-figure", "readout": ".bp-readout", "message": ".bp-message"}
 
 
 def _percentile(values, q):
