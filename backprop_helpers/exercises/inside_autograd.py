@@ -252,11 +252,15 @@ def _judge(cls, group, wrong_ops=()):
     missing = [m for m in group.methods if not callable(getattr(cls, m, None))]
     if missing:
         return "missing", f"✗ {group.name}: your class has no {', '.join(missing)}, which {group.usage}"
+    used = [op for op in wrong_ops if any(m in _METHODS[op] for m in group.methods)]
+    blame = (
+        f"it uses {', '.join(used)}, wrong above: fix {'it' if len(used) == 1 else 'them'} first"
+        if used
+        else ""
+    )
     for expression in group.expressions:
         try:
-            used = [op for op in wrong_ops if any(m in _METHODS[op] for m in group.methods)]
-            blame = f"it uses {', '.join(used)}, wrong above: fix {'it' if len(used) == 1 else 'them'} first"
-            _run(cls, group, expression, blame if used else "")
+            _run(cls, group, expression, blame)
         except _Stop as stop:
             return stop.kind, f"✗ {group.name}: {stop.text}"
     return "ok", f"✓ {group.name}"
@@ -311,16 +315,17 @@ def check_value_class(cls):
     if not callable(getattr(cls, "backward", None)):
         return Feedback(False, "✗ your class has no backward(): out.backward() needs it")
     depth = min(max(2000, sys.getrecursionlimit() + 500), 20_000)  # beyond the recursion limit
+    shapes = _shapes(depth)
     verdicts = [_judge(cls, group) for group in _OPS]
     wrong_ops = [group.name for group, (kind, _) in zip(_OPS, verdicts, strict=True) if kind != "ok"]
-    verdicts += [_judge(cls, group, wrong_ops) for group in _shapes(depth)]
+    verdicts += [_judge(cls, group, wrong_ops) for group in shapes]
     lines = [line for _, line in verdicts]
     kinds = {kind for kind, _ in verdicts}
     if kinds <= {"no flow", "no seed", "missing"} and kinds & {"no flow", "no seed"}:
         why = _NO_SEED if "no seed" in kinds else _NO_FLOW
         return Feedback(False, f"✗ after backward() every input's grad is still 0: {why}.")
     if kinds == {"ok"}:
-        count = sum(len(group.expressions) for group in _OPS + _shapes(depth))
+        count = sum(len(group.expressions) for group in _OPS + shapes)
         return Feedback(True, f"✓ your Value class matches autograd on {count} expressions — every op alone, "
                               f"forks, reuse, a composition and a chain {depth:,} deep:\n" + "\n".join(lines))  # fmt: skip
     return Feedback(False, "\n".join(lines))
