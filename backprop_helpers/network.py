@@ -170,6 +170,15 @@ def _check_X(X, p):
     return X
 
 
+def _check_inputs(X, params, activation):
+    # the checks of a forward pass: (X, params as tensors, D), every value finite
+    check_choice(activation, "activation", NETWORK_ACTIVATIONS)
+    p, n_layers = _check_params(params)
+    X = _check_X(X, p)
+    check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
+    return X, p, n_layers
+
+
 def network_forward(X, params, *, activation="relu"):
     """Forward pass  Z_k = A_{k−1} W_kᵀ + b_k,  A_k = act(Z_k)  (k < D),  logits = Z_D;  A_0 = X.
 
@@ -187,10 +196,7 @@ def network_forward(X, params, *, activation="relu"):
         What ``network_backward`` needs: ``"A"`` = [A_0 = X, A_1, …, A_{D−1}], ``"Z"`` = [Z_1, …, Z_D],
         the params and the activation name.
     """
-    check_choice(activation, "activation", NETWORK_ACTIVATIONS)
-    p, _ = _check_params(params)
-    X = _check_X(X, p)
-    check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
+    X, p, _ = _check_inputs(X, params, activation)
     return _forward(X, p, activation)
 
 
@@ -242,11 +248,8 @@ def network_autograd(X, labels, params, *, activation="relu"):
     The forward pass is ``network_forward``'s, on copies of the params that require grad; the gradients come
     from ``torch.autograd.grad``, so nothing is stored on the caller's tensors.
     """
-    check_choice(activation, "activation", NETWORK_ACTIVATIONS)
-    p, _ = _check_params(params)
-    X = _check_X(X, p)
-    check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
-    labels = check_labels(labels, "labels", X.shape[0], p[f"W{len(p) // 2}"].shape[0])
+    X, p, n_layers = _check_inputs(X, params, activation)
+    labels = check_labels(labels, "labels", X.shape[0], p[f"W{n_layers}"].shape[0])
     logits, grads = _autograd_pass(X, labels, p, activation)
     return _cross_entropy_terms(logits, labels).mean(), grads
 
@@ -387,7 +390,6 @@ def train_network(
     NetworkRun
         If the loss becomes inf/nan the run stops there (``diverged_at``, ``message``): no silent nan.
     """
-    check_choice(activation, "activation", NETWORK_ACTIVATIONS)
     check_choice(backward, "backward", ("hand", "autograd"))
     lr = check_positive_number(lr, "lr")
     epochs = check_int(epochs, "epochs", low=0)
@@ -396,10 +398,8 @@ def train_network(
         raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
-    p, n_layers = _check_params(params)
+    X, p, n_layers = _check_inputs(X, params, activation)
     n_classes = p[f"W{n_layers}"].shape[0]
-    X = _check_X(X, p)
-    check_finite({"X": X, **{f"params[{k!r}]": v for k, v in p.items()}})
     y = check_labels(y, "y", X.shape[0], n_classes)
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test must be given together (or neither)")
