@@ -107,6 +107,11 @@ def test_notebook_runs_in_lab_and_its_explorers_respond(lab, browser, notebook):
         )
 
 
+def shows_change(before, after):
+    """Whether the explorer's read-out or its figure differs between two ``explorer_state`` snapshots."""
+    return after["readout"] != before["readout"] or after["src"] != before["src"]
+
+
 def check_explorer(nb, explorer, name):
     """Drive one explorer; returns (summary dict, list of problems)."""
     problems, notes = [], []
@@ -174,7 +179,7 @@ def check_explorer(nb, explorer, name):
         before = nb.explorer_state(explorer)
         explorer.locator("button.widget-button").nth(button["index"]).click()
         after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-        changed = after["readout"] != before["readout"] or after["src"] != before["src"]
+        changed = shows_change(before, after)
         summary["buttons"].append({"label": button["label"], "changed": changed})
         if button in advance:
             advanced = advanced or changed
@@ -195,7 +200,7 @@ def check_explorer(nb, explorer, name):
         before = nb.explorer_state(explorer)
         explorer.locator(".widget-dropdown select").nth(dropdown["index"]).select_option(index=choice)
         after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-        changed = after["readout"] != before["readout"] or after["src"] != before["src"]
+        changed = shows_change(before, after)
         entry = {"label": dropdown["label"], "choice": dropdown["options"][choice], "changed": changed}
         said = CHOICE_MESSAGES.get((dropdown["label"], entry["choice"]))
         if said and said not in after["message"]:
@@ -207,7 +212,7 @@ def check_explorer(nb, explorer, name):
             before = after
             nb.press_slider_keys(explorer, 0, presses=2)
             after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-            entry["slider_after"] = after["readout"] != before["readout"] or after["src"] != before["src"]
+            entry["slider_after"] = shows_change(before, after)
             if not entry["slider_after"]:
                 notes.append(
                     f"with {dropdown['label']!r} = {entry['choice']!r} the first slider changes nothing"
@@ -216,7 +221,7 @@ def check_explorer(nb, explorer, name):
             before = after
             explorer.locator("button.widget-button").nth(advance[0]["index"]).click()
             after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-            entry["advance_after"] = after["readout"] != before["readout"] or after["src"] != before["src"]
+            entry["advance_after"] = shows_change(before, after)
             if not entry["advance_after"]:
                 problems.append(
                     f"with {dropdown['label']!r} = {entry['choice']!r}, pressing {advance[0]['label']!r} "
@@ -234,7 +239,7 @@ def check_explorer(nb, explorer, name):
             before = nb.explorer_state(explorer)
             box.click()
             after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-            entry[phase] = after["readout"] != before["readout"] or after["src"] != before["src"]
+            entry[phase] = shows_change(before, after)
             if not entry[phase]:
                 problems.append(
                     f"switching {checkbox['label']!r} {phase} changed neither the read-out nor the figure"
@@ -243,7 +248,7 @@ def check_explorer(nb, explorer, name):
                 before = after
                 nb.press_slider_keys(explorer, 0, presses=2)
                 after = nb.wait_for_change(explorer, before, timeout=CHANGE_TIMEOUT)
-                entry["slider_after"] = after["readout"] != before["readout"] or after["src"] != before["src"]
+                entry["slider_after"] = shows_change(before, after)
                 if not entry["slider_after"]:
                     notes.append(f"with {checkbox['label']!r} on the first slider changes nothing")
         summary.setdefault("checkboxes", []).append(entry)
