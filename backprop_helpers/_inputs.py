@@ -20,6 +20,8 @@ __all__ = [
     "check_probabilities",
     "check_linear_inputs",
     "check_labels",
+    "check_generator",
+    "check_float_dtype",
 ]
 
 
@@ -214,3 +216,17 @@ def check_labels(labels, name, n, n_classes):
         first = labels[outside][0].item()
         raise ValueError(f"{name} must lie in [0, {n_classes}) (one per class of {n_classes}); got {first}")
     return labels
+
+
+def check_generator(generator):
+    """Return ``generator`` if it is a ``torch.Generator`` (explicit, so the global RNG is never touched)."""
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    return generator
+
+
+def check_float_dtype(dtype):
+    """Return ``dtype`` if it is a real floating torch.dtype (float16, bfloat16, float32, float64)."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point or dtype.is_complex:
+        raise TypeError(f"dtype must be a real floating torch.dtype such as torch.float64; got {dtype!r}")
+    return dtype

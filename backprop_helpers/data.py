@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from backprop_helpers._inputs import check_float_dtype
+
 __all__ = ["xor_data", "digits_data", "DigitsData", "DIGITS_SEED", "DIGITS_TEST_FRACTION"]
 
 DIGITS_SEED = 0  # the split's torch.Generator seed: one fixed split, the same on every machine
@@ -33,9 +35,7 @@ def xor_data(dtype=None):
     y : (4, 1) tensor
         A column, like the output of ``nn.Linear(h, 1)``, so ``nn.MSELoss`` sees matching shapes.
     """
-    dtype = dtype or torch.get_default_dtype()
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point or dtype.is_complex:
-        raise TypeError(f"dtype must be a real floating torch.dtype such as torch.float64; got {dtype!r}")
+    dtype = check_float_dtype(dtype or torch.get_default_dtype())
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=dtype)
     y = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=dtype)
     return X, y
@@ -82,8 +82,7 @@ def digits_data(dtype=torch.float32):
     -------
     DigitsData
     """
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point or dtype.is_complex:
-        raise TypeError(f"dtype must be a real floating torch.dtype such as torch.float64; got {dtype!r}")
+    dtype = check_float_dtype(dtype)
     pixels, labels = _read_digits()
     test_index = _stratified_test_rows(labels)
     is_test = torch.zeros(labels.shape[0], dtype=torch.bool)

@@ -15,6 +15,7 @@ from backprop_helpers._inputs import (
     as_float_tensor,
     check_choice,
     check_finite,
+    check_generator,
     check_int,
     check_positive_number,
     check_probabilities,
@@ -72,8 +73,7 @@ def init_mlp(n_in, n_hidden, n_out, *, generator, dtype=None):
     """
     for name, value in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
         check_int(value, name, low=1)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    check_generator(generator)
     dtype = dtype or torch.get_default_dtype()
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype such as torch.float64; got {dtype!r}")

@@ -19,6 +19,8 @@ from backprop_helpers._inputs import (
     as_float_tensor,
     check_choice,
     check_finite,
+    check_float_dtype,
+    check_generator,
     check_int,
     check_labels,
     check_positive_number,
@@ -99,11 +101,8 @@ def init_network(sizes, *, init="he", generator, dtype=None):
     """
     sizes = _check_sizes(sizes)
     check_choice(init, "init", NETWORK_INITS)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
-    dtype = dtype or torch.get_default_dtype()
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point or dtype.is_complex:
-        raise TypeError(f"dtype must be a real floating torch.dtype such as torch.float64; got {dtype!r}")
+    check_generator(generator)
+    dtype = check_float_dtype(dtype or torch.get_default_dtype())
     params = {}
     for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
         if init == "equal":
@@ -394,8 +393,7 @@ def train_network(
     lr = check_positive_number(lr, "lr")
     epochs = check_int(epochs, "epochs", low=0)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    check_generator(generator)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
     X, p, n_layers = _check_inputs(X, params, activation)
